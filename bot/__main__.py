@@ -1,0 +1,78 @@
+"""Entry point: `python -m bot` (HTTP or Socket Mode) and `python -m bot console` (the demo)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if argv[:1] == ["console"]:
+        from sandbox.console import main as console_main  # the demo only; never on the production path
+
+        return console_main(argv[1:])
+    return run_bot()
+
+
+def run_bot() -> int:
+    from bot.app import build_deps, create_app, shutdown
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"flowroute-slack-ops: {error}", file=sys.stderr)
+        return 2
+    deps = build_deps(settings)
+    app = create_app(settings, deps)
+    _start_scheduler(deps)
+    try:
+        if settings.socket_mode:
+            return _run_socket_mode(app, settings)
+        return _run_http(app, settings)
+    finally:
+        shutdown(deps)
+
+
+def _start_scheduler(deps) -> None:
+    scheduler = deps.extras.get("scheduler")
+    if scheduler is not None:
+        scheduler.start()
+
+
+def _run_http(app, settings) -> int:
+    from bot.server import HttpServer, make_wsgi_app
+
+    ready = threading.Event()
+    server = HttpServer(make_wsgi_app(app, ready), port=settings.port)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    ready.set()
+    logging.getLogger("flowroute_bot").info("Serving Slack requests on port %s", server.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _run_socket_mode(app, settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+    signal.signal(signal.SIGTERM, lambda *_: handler.close())
+    try:
+        handler.start()
+    except KeyboardInterrupt:
+        handler.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,58 @@
+"""The app factory: build the dependencies from settings, then wire Bolt's app around them (unstarted)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+import handlers
+from bot.settings import Settings
+from bot.storage import Store
+from flowroute_api import FlowrouteClient
+from handlers.common import Deps
+
+log = logging.getLogger("flowroute_bot")
+
+LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
+WORK_THREADS = 8
+
+
+def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) -> Deps:
+    """Create the clients, the store (migrated) and the work pool from settings."""
+    store = Store(settings.db_path)
+    store.migrate()
+    slack = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    client = flowroute or FlowrouteClient(
+        settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url
+    )
+    executor = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
+    return Deps(settings=settings, flowroute=client, store=store, slack=slack, executor=executor)
+
+
+def create_app(settings: Settings, deps: Deps) -> App:
+    """Bolt's app with every listener registered; `auth.test` runs here, so a bad token fails fast."""
+    app = App(
+        client=deps.slack,
+        signing_secret=settings.slack_signing_secret or None,
+        request_verification_enabled=not settings.socket_mode,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        logger=logging.getLogger("flowroute_bot.bolt"),
+    )
+    deps.extras["commands"] = handlers.register(app, deps)
+    return app
+
+
+def shutdown(deps: Deps) -> None:
+    """Stop background work: scheduler first (it feeds the pool), then the work pool."""
+    scheduler = deps.extras.get("scheduler")
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=True)
+    deps.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,57 @@
+"""The HTTP side: Bolt's WSGI handler at POST /slack/events plus GET /healthz, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(app: App, ready: threading.Event):
+    """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt."""
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            ok = ready.is_set()
+            body = json.dumps({"ok": ok}).encode()
+            start_response("200 OK" if ok else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return bolt(environ, start_response)
+
+    return wsgi
+
+
+class HttpServer:
+    """A waitress server that can run in the foreground (production) or a thread (tests, console)."""
+
+    def __init__(self, wsgi, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
+        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="flowroute-slack-ops")
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    def url(self, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> str:
+        self._thread = threading.Thread(target=self.serve_forever, name="http-server", daemon=True)
+        self._thread.start()
+        return self.url()
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

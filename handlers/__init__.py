@@ -1,0 +1,100 @@
+"""Bolt listeners, one module per area, registered from the one list below."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from handlers import audit, help
+from handlers.common import (
+    PAGE_ACTION,
+    Command,
+    CommandContext,
+    Deps,
+    decode_value,
+    failure_text,
+    in_background,
+    reply_to,
+    run_guarded,
+)
+from handlers.parser import UsageError, parse
+
+SLASH_COMMAND = "/flowroute"
+
+# The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
+# action/view listeners and returns its command handlers keyed like "numbers search".
+AREAS = (help, audit)
+
+
+def register(app: App, deps: Deps) -> dict[str, Command]:
+    commands: dict[str, Command] = {}
+    for area in AREAS:
+        commands.update(area.register(app, deps))
+    app.command(SLASH_COMMAND)(_command_listener(deps, commands))
+    app.action(re.compile(f"^{PAGE_ACTION}_"))(_page_listener(deps, commands))
+    app.error(_error_handler)
+    return commands
+
+
+def _command_listener(deps: Deps, commands: dict[str, Command]):
+    def flowroute_command(ack, command, respond, client):
+        try:
+            parsed = parse(command.get("text", ""), channel_id=command.get("channel_id"))
+        except UsageError as error:
+            ack(text=str(error), response_type="ephemeral")
+            return
+        user_id = command["user_id"]
+        if parsed.spec.write and not deps.settings.is_admin(user_id):
+            ack(
+                text=f":no_entry: Sorry, only Flowroute admins can run `{parsed.key}`. "
+                "Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS.",
+                response_type="ephemeral",
+            )
+            return
+        handler = commands.get(parsed.key)
+        if handler is None:
+            ack(text=f"`{parsed.key}` is not available in this version of the bot.", response_type="ephemeral")
+            return
+        ack()
+        if handler.page:
+            opts = {name.lower(): value for name, value in parsed.args.items()} | parsed.options
+            in_background(deps, respond, lambda: respond(**handler.page(deps, opts)))
+            return
+        ctx = CommandContext(
+            parsed=parsed, user_id=user_id, channel_id=command.get("channel_id", ""),
+            trigger_id=command.get("trigger_id", ""), response_url=command.get("response_url", ""),
+            respond=respond, client=client, deps=deps,
+        )
+        if handler.inline:
+            run_guarded(respond, handler.run, ctx)
+        else:
+            in_background(deps, respond, handler.run, ctx)
+
+    return flowroute_command
+
+
+def _page_listener(deps: Deps, commands: dict[str, Command]):
+    def page_navigation(ack, action, respond):
+        ack()
+
+        def turn_page():
+            state = decode_value(action.get("value"))
+            handler = commands.get(state.get("k"))
+            if handler is None or handler.page is None or not isinstance(state.get("o"), dict):
+                raise UsageError("That button is out of date; run the command again.")
+            respond(replace_original=True, **handler.page(deps, state["o"]))
+
+        in_background(deps, respond, turn_page)
+
+    return page_navigation
+
+
+def _error_handler(error, body, logger):
+    """Bolt's one global error handler: log with a reference id and tell the user."""
+    text = failure_text(error, logger)
+    response_url = (body or {}).get("response_url") or next(iter((body or {}).get("response_urls") or []), {}).get(
+        "response_url"
+    )
+    if response_url:
+        run_guarded(lambda **_: None, reply_to(response_url), text=text, response_type="ephemeral")

@@ -1,0 +1,416 @@
+"""The `/flowroute` grammar: one table of commands and one small parser.
+
+`parse(text, channel_id=...)` returns a `ParsedCommand` or raises `UsageError`, whose message says what was
+wrong and shows the usage line of the command the user meant. It never raises anything else.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flowroute_api import InvalidNumberError, normalize_number
+
+MAX_LIST_LIMIT = 100
+MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str  # as shown in usage, e.g. "NUMBER"
+    kind: str
+    required: bool = True
+    rest: bool = False  # takes the rest of the line as typed
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    key: str  # "numbers search", "sms"
+    usage: str
+    summary: str
+    args: tuple[Arg, ...] = ()
+    options: dict[str, str] = field(default_factory=dict)  # option name (underscored) -> kind
+    write: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    spec: CommandSpec
+    args: dict
+    options: dict
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+
+class UsageError(Exception):
+    def __init__(self, problem: str, usage: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.usage = usage
+
+    def __str__(self) -> str:
+        if self.usage:
+            return f"{self.problem}\nUsage: `{self.usage}`"
+        return self.problem
+
+
+def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
+    return CommandSpec(key, usage, summary, tuple(args), dict(options or {}), write)
+
+
+PAGE = {"limit": "limit", "offset": "offset"}
+NUMBER_FILTERS = {"starts_with": "digits", "contains": "digits", "ends_with": "digits"}
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.key: spec
+    for spec in [
+        _spec("help", "/flowroute help [TOPIC]", "Show commands, or the commands of one topic",
+              [Arg("TOPIC", "word", required=False)]),
+        _spec("numbers areacodes", "/flowroute numbers areacodes [--max-setup-cost N] [--limit N] [--offset N]",
+              "Area codes with numbers for sale", options={"max_setup_cost": "money", **PAGE}),
+        _spec("numbers exchanges",
+              "/flowroute numbers exchanges [AREACODE] [--max-setup-cost N] [--limit N] [--offset N]",
+              "Exchanges with numbers for sale", [Arg("AREACODE", "areacode", required=False)],
+              {"max_setup_cost": "money", **PAGE}),
+        _spec("numbers search",
+              "/flowroute numbers search [--starts-with D] [--contains D] [--ends-with D] [--state ST] "
+              "[--rate-center RC] [--limit N] [--offset N]",
+              "Search numbers you can buy",
+              options={**NUMBER_FILTERS, "state": "state", "rate_center": "word", "limit": "search_limit",
+                       "offset": "offset"}),
+        _spec("numbers buy", "/flowroute numbers buy NUMBER", "Buy a number (asks for confirmation)",
+              [Arg("NUMBER", "number")], write=True),
+        _spec("numbers list",
+              "/flowroute numbers list [--starts-with D] [--contains D] [--ends-with D] [--limit N] [--offset N]",
+              "Numbers on the account", options={**NUMBER_FILTERS, **PAGE}),
+        _spec("numbers show", "/flowroute numbers show NUMBER", "A number's routes, E911 address and CNAM",
+              [Arg("NUMBER", "number")]),
+        _spec("numbers alias", "/flowroute numbers alias NUMBER TEXT...", "Set a number's alias",
+              [Arg("NUMBER", "number"), Arg("TEXT", "text", rest=True)], write=True),
+        _spec("numbers release", "/flowroute numbers release NUMBER", "Release a number (asks for confirmation)",
+              [Arg("NUMBER", "number")], write=True),
+        _spec("routes list", "/flowroute routes list [--limit N] [--offset N] [--type TYPE]",
+              "Inbound voice routes", options={**PAGE, "type": "route_type_any"}),
+        _spec("routes create", "/flowroute routes create [TYPE VALUE [ALIAS]]",
+              "Create a route (no arguments: opens a form)",
+              [Arg("TYPE", "route_type", required=False), Arg("VALUE", "word", required=False),
+               Arg("ALIAS", "text", required=False, rest=True)], write=True),
+        _spec("routes set", "/flowroute routes set NUMBER [--primary ROUTE] [--failover ROUTE]",
+              "Set a number's primary and failover routes (no options: opens a form)",
+              [Arg("NUMBER", "number")], {"primary": "word", "failover": "word"}, write=True),
+        _spec("routes delete", "/flowroute routes delete ROUTE", "Delete a route (asks for confirmation)",
+              [Arg("ROUTE", "word")], write=True),
+        _spec("sms", "/flowroute sms FROM TO TEXT...", "Send an SMS (asks for confirmation)",
+              [Arg("FROM", "number"), Arg("TO", "number"), Arg("TEXT", "text", rest=True)], write=True),
+        _spec("mms", "/flowroute mms FROM TO URL[,URL...] [TEXT...]", "Send an MMS (asks for confirmation)",
+              [Arg("FROM", "number"), Arg("TO", "number"), Arg("URL", "urls"),
+               Arg("TEXT", "text", required=False, rest=True)], write=True),
+        _spec("messages list", "/flowroute messages list [--start DATE] [--end DATE] [--limit N] [--offset N]",
+              "Message detail records (default: the last 24 hours)",
+              options={"start": "date", "end": "date", **PAGE}),
+        _spec("messages show", "/flowroute messages show MDR_ID", "One message detail record",
+              [Arg("MDR_ID", "mdr_id")]),
+        _spec("e911 list", "/flowroute e911 list [--limit N] [--offset N] [--state ST]", "E911 addresses",
+              options={**PAGE, "state": "state"}),
+        _spec("e911 show", "/flowroute e911 show ADDRESS_ID", "One E911 address", [Arg("ADDRESS_ID", "id")]),
+        _spec("e911 validate", "/flowroute e911 validate", "Check an address (opens a form)"),
+        _spec("e911 create", "/flowroute e911 create", "Create an E911 address (opens a form)", write=True),
+        _spec("e911 update", "/flowroute e911 update ADDRESS_ID", "Change an E911 address (opens a form)",
+              [Arg("ADDRESS_ID", "id")], write=True),
+        _spec("e911 associate", "/flowroute e911 associate NUMBER ADDRESS_ID", "Give a number an E911 address",
+              [Arg("NUMBER", "number"), Arg("ADDRESS_ID", "id")], write=True),
+        _spec("e911 numbers", "/flowroute e911 numbers ADDRESS_ID", "Numbers using an E911 address",
+              [Arg("ADDRESS_ID", "id")]),
+        _spec("e911 disconnect", "/flowroute e911 disconnect NUMBER",
+              "Remove a number's E911 address (asks for confirmation)", [Arg("NUMBER", "number")], write=True),
+        _spec("e911 delete", "/flowroute e911 delete ADDRESS_ID", "Delete an E911 address (asks for confirmation)",
+              [Arg("ADDRESS_ID", "id")], write=True),
+        _spec("inbox subscribe", "/flowroute inbox subscribe NUMBER|all CHANNEL",
+              "Post inbound SMS/MMS for a number (or all numbers) into a channel",
+              [Arg("NUMBER", "number_or_all"), Arg("CHANNEL", "channel")], write=True),
+        _spec("inbox unsubscribe", "/flowroute inbox unsubscribe NUMBER|all [CHANNEL]", "Stop posting into a channel",
+              [Arg("NUMBER", "number_or_all"), Arg("CHANNEL", "channel", required=False)], write=True),
+        _spec("inbox list", "/flowroute inbox list", "Inbox subscriptions"),
+        _spec("inbox status", "/flowroute inbox status", "Relay health: last poll, watermark, counts, errors"),
+        _spec("inbox poll", "/flowroute inbox poll", "Poll Flowroute for inbound messages now"),
+        _spec("audit", "/flowroute audit [--limit N]", "Recent changes made through the bot",
+              options={"limit": "limit"}),
+    ]
+}
+
+NOUNS: dict[str, list[CommandSpec]] = {}
+for _spec_item in COMMANDS.values():
+    NOUNS.setdefault(_spec_item.key.split()[0], []).append(_spec_item)
+
+ROUTE_TYPES = ("host", "number", "uri")
+TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+SLACK_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]*)(?:\|([^>]*))?>")
+CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
+NUMBER_PIECE = re.compile(r"^\+?[\d().\-]+$")
+
+
+@dataclass
+class _Token:
+    value: str
+    start: int  # offset in the cleaned text, for rest-of-line arguments
+
+
+def clean_text(text: str) -> str:
+    """Undo Slack's escaping: links and phone numbers come wrapped, `&<>` come as entities."""
+
+    def unwrap(match: re.Match) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("tel:", "mailto:")):
+            return label or target.split(":", 1)[1]
+        return target
+
+    return html.unescape(SLACK_LINK.sub(unwrap, text or "")).strip()
+
+
+def tokenize(text: str) -> list[_Token]:
+    return [
+        _Token(m.group(1) if m.group(1) is not None else m.group(2), m.start()) for m in TOKEN.finditer(text)
+    ]
+
+
+def parse(text: str, *, channel_id: str | None = None) -> ParsedCommand:
+    cleaned = clean_text(text)
+    tokens = tokenize(cleaned)
+    if not tokens:
+        return ParsedCommand(COMMANDS["help"], {"TOPIC": None}, {})
+    spec, tokens = _find_spec(tokens)
+    return _Parser(spec, tokens, cleaned, channel_id).run()
+
+
+def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
+    noun = tokens[0].value.lower()
+    if noun in COMMANDS:
+        return COMMANDS[noun], tokens[1:]
+    if noun not in NOUNS:
+        raise UsageError(
+            f"Unknown command `{tokens[0].value}`. Commands: {', '.join(sorted(NOUNS))}.",
+            "/flowroute help [TOPIC]",
+        )
+    if len(tokens) < 2:
+        raise UsageError(f"`{noun}` needs a command: " + ", ".join(_verbs(noun)) + ".", _usage_lines(noun))
+    key = f"{noun} {tokens[1].value.lower()}"
+    if key not in COMMANDS:
+        raise UsageError(
+            f"`{noun}` has no command `{tokens[1].value}`. Try: {', '.join(_verbs(noun))}.", _usage_lines(noun)
+        )
+    return COMMANDS[key], tokens[2:]
+
+
+def _verbs(noun: str) -> list[str]:
+    return [spec.key.split()[1] for spec in NOUNS[noun] if " " in spec.key]
+
+
+def _usage_lines(noun: str) -> str:
+    return "`\n`".join(spec.usage for spec in NOUNS[noun])
+
+
+def usage_for(topic: str | None) -> list[CommandSpec]:
+    """The specs shown by `help TOPIC` (all of them without a topic)."""
+    if topic is None:
+        return list(COMMANDS.values())
+    return NOUNS.get(topic.lower(), [])
+
+
+class _Parser:
+    def __init__(self, spec: CommandSpec, tokens: list[_Token], text: str, channel_id: str | None):
+        self.spec, self.tokens, self.text, self.channel_id = spec, tokens, text, channel_id
+        self.args: dict = {}
+        self.options: dict = {}
+
+    def fail(self, problem: str) -> UsageError:
+        return UsageError(problem, self.spec.usage)
+
+    def run(self) -> ParsedCommand:
+        positional = self._take_options()
+        self._take_args(positional)
+        return ParsedCommand(self.spec, self.args, self.options)
+
+    def _take_options(self) -> list[_Token]:
+        """Split options from positional tokens. Commands with free text take no options, so message
+        text is never mistaken for an option."""
+        if not self.spec.options:
+            return list(self.tokens)
+        positional: list[_Token] = []
+        tokens = list(self.tokens)
+        while tokens:
+            token = tokens.pop(0)
+            name, value = self._option_parts(token, tokens)
+            if name is None:
+                positional.append(token)
+                continue
+            self.options[name] = self._convert(self.spec.options[name], value, f"--{name.replace('_', '-')}")
+        return positional
+
+    def _option_parts(self, token: _Token, tokens: list[_Token]) -> tuple[str | None, str | None]:
+        raw = token.value
+        if raw.startswith("--") and len(raw) > 2:
+            name, _, value = raw[2:].partition("=")
+            has_value = "=" in raw
+        elif re.match(r"^[A-Za-z][\w-]*=", raw):
+            name, _, value = raw.partition("=")
+            has_value = True
+        else:
+            return None, None
+        name = name.lower().replace("-", "_")
+        if name not in self.spec.options:
+            known = ", ".join("--" + n.replace("_", "-") for n in self.spec.options) or "none"
+            raise self.fail(f"Unknown option `{raw.split('=')[0]}` (options: {known}).")
+        if not has_value:
+            if not tokens:
+                raise self.fail(f"Option `--{name.replace('_', '-')}` needs a value.")
+            value = tokens.pop(0).value
+        return name, value
+
+    def _take_args(self, tokens: list[_Token]) -> None:
+        for arg in self.spec.args:
+            if not tokens:
+                if arg.required:
+                    raise self.fail(f"Missing {arg.name}.")
+                self.args[arg.name] = None
+                continue
+            if arg.rest:
+                self.args[arg.name] = self.text[tokens[0].start:].strip()
+                tokens = []
+                continue
+            if arg.kind in ("number", "number_or_all"):
+                value, tokens = self._take_number(arg, tokens)
+                self.args[arg.name] = value
+                continue
+            self.args[arg.name] = self._convert(arg.kind, tokens.pop(0).value, arg.name)
+        if tokens:
+            extra = " ".join(t.value for t in tokens)
+            raise self.fail(f"Unexpected `{extra}`.")
+
+    def _take_number(self, arg: Arg, tokens: list[_Token]) -> tuple[str, list[_Token]]:
+        """A phone number may be typed with spaces (`+1 (206) 555-0100`): join pieces up to a full number."""
+        first = tokens[0].value
+        if arg.kind == "number_or_all" and first.lower() == "all":
+            return "all", tokens[1:]
+        taken, digits = 0, ""
+        for token in tokens:
+            if not NUMBER_PIECE.match(token.value):
+                break
+            candidate = digits + re.sub(r"\D", "", token.value)
+            if len(candidate) > 11 or (len(candidate) > 10 and not candidate.startswith("1")):
+                break
+            digits, taken = candidate, taken + 1
+            if len(digits) == 11 or (len(digits) == 10 and not digits.startswith("1")):
+                break
+        if taken == 0:
+            taken, raw = 1, first
+        else:
+            raw = " ".join(t.value for t in tokens[:taken])
+        try:
+            return normalize_number(raw), tokens[taken:]
+        except InvalidNumberError:
+            raise self.fail(f"`{raw}` is not a valid phone number ({arg.name}).") from None
+
+    def _convert(self, kind: str, value: str, label: str):
+        converter = CONVERTERS[kind]
+        try:
+            return converter(self, value)
+        except ValueError as error:
+            raise self.fail(f"{label}: {error}") from None
+
+
+def _int_in(value: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"\d{1,9}", value):
+        raise ValueError(f"`{value}` is not a whole number")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"must be between {low} and {high}, got {number}")
+    return number
+
+
+def _money(_, value: str) -> float:
+    try:
+        amount = float(value.lstrip("$"))
+    except ValueError:
+        raise ValueError(f"`{value}` is not an amount in dollars") from None
+    if not 0 <= amount < 10000:
+        raise ValueError(f"`{value}` is not a sensible amount")
+    return amount
+
+
+def _digits(_, value: str) -> str:
+    if not re.fullmatch(r"\+?\d{1,11}", value):
+        raise ValueError(f"`{value}` must be digits")
+    return value
+
+
+def _state(_, value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise ValueError(f"`{value}` is not a two-letter state or province code")
+    return value.upper()
+
+
+def _date(_, value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"`{value}` is not a date like 2026-01-31 or 2026-01-31T08:00:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _choice(options: tuple[str, ...]):
+    def convert(_, value: str) -> str:
+        if value.lower() not in options:
+            raise ValueError(f"`{value}` must be one of {', '.join(options)}")
+        return value.lower()
+
+    return convert
+
+
+def _channel(parser: _Parser, value: str) -> str:
+    if value.lower() == "here":
+        if not parser.channel_id:
+            raise ValueError("`here` needs a channel")
+        return parser.channel_id
+    match = CHANNEL_REF.match(value)
+    if not match:
+        raise ValueError(f"`{value}` is not a channel (use #channel, a channel ID, or `here`)")
+    return match.group(1) or match.group(2)
+
+
+def _pattern(regex: str, what: str):
+    def convert(_, value: str) -> str:
+        if not re.fullmatch(regex, value):
+            raise ValueError(f"`{value}` is not {what}")
+        return value
+
+    return convert
+
+
+def _urls(_, value: str) -> list[str]:
+    urls = [part for part in value.split(",") if part]
+    if not urls or any(not re.fullmatch(r"https?://\S+", url) for url in urls):
+        raise ValueError(f"`{value}` is not a comma-separated list of http(s) URLs")
+    return urls
+
+
+CONVERTERS = {
+    "word": lambda _, value: value,
+    "limit": lambda _, value: _int_in(value, 1, MAX_LIST_LIMIT),
+    "search_limit": lambda _, value: _int_in(value, 1, MAX_SEARCH_LIMIT),
+    "offset": lambda _, value: _int_in(value, 0, 10**9),
+    "money": _money,
+    "digits": _digits,
+    "state": _state,
+    "date": _date,
+    "areacode": _pattern(r"[2-9]\d\d", "a three-digit area code"),
+    "id": _pattern(r"\d{1,18}", "an id (digits)"),
+    "mdr_id": _pattern(r"mdr[12]-[0-9a-fA-F]{8,64}", "a message record id like mdr2-0123abcd..."),
+    "route_type": _choice(ROUTE_TYPES),
+    "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
+    "channel": _channel,
+    "urls": _urls,
+}
