@@ -7,9 +7,6 @@ import os
 
 import pytest
 
-from sandbox.flowroute import FlowrouteSandbox
-from sandbox.slack import SlackEmulator
-
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-DO-NOT-LOG"
 
@@ -24,6 +21,8 @@ def _scrub_env(monkeypatch):
 
 @pytest.fixture
 def flowroute_sandbox():
+    from sandbox.flowroute import FlowrouteSandbox
+
     sandbox = FlowrouteSandbox(access_key=ACCESS_KEY, secret_key=SECRET_KEY)
     sandbox.start()
     try:
@@ -34,9 +33,45 @@ def flowroute_sandbox():
 
 @pytest.fixture
 def slack_emulator():
+    from sandbox.slack import SlackEmulator
+
     emulator = SlackEmulator()
     emulator.start()
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def bot(tmp_path, flowroute_sandbox, slack_emulator):
+    """The real bot over HTTP on a loopback port, against the sandbox and the emulator."""
+    from tests.harness import BotHarness
+
+    harness = BotHarness(
+        tmp_path / "bot.db", flowroute_sandbox, slack_emulator, access_key=ACCESS_KEY, secret_key=SECRET_KEY
+    )
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture
+def make_bot(tmp_path, flowroute_sandbox, slack_emulator):
+    """Build a bot with extra settings, e.g. make_bot(FLOWROUTE_BOT_AUDIT_CHANNEL="C0AUDIT")."""
+    from tests.harness import BotHarness
+
+    started = []
+
+    def build(**env):
+        harness = BotHarness(
+            tmp_path / f"bot{len(started)}.db", flowroute_sandbox, slack_emulator,
+            access_key=ACCESS_KEY, secret_key=SECRET_KEY, env=env,
+        )
+        started.append(harness)
+        return harness
+
+    yield build
+    for harness in started:
+        harness.stop()

@@ -1,0 +1,68 @@
+"""The real bot on a loopback port, wired to the Flowroute sandbox and the Slack emulator.
+
+Tests talk to it the way Slack does (signed HTTP requests through `SlackDriver`) and assert on what
+reaches the emulator, the response_url receiver and the sandbox.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sandbox.slack import SlackDriver
+
+from bot.app import build_deps, create_app, shutdown
+from bot.server import HttpServer, make_wsgi_app
+from bot.settings import Settings
+from flowroute_api import FlowrouteClient
+
+SIGNING_SECRET = "test-signing-secret"
+ADMIN = "U0ADMIN"
+USER = "U0BOB"
+OPS = "C0OPS"
+
+
+class BotHarness:
+    def __init__(self, db_path, sandbox, emulator, *, access_key, secret_key, env=None):
+        self.sandbox, self.slack = sandbox, emulator
+        values = {
+            "SLACK_BOT_TOKEN": emulator.token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.api_url,
+            "FLOWROUTE_ACCESS_KEY": access_key,
+            "FLOWROUTE_SECRET_KEY": secret_key,
+            "FLOWROUTE_API_URL": sandbox.url,
+            "FLOWROUTE_BOT_DB": str(db_path),
+            "FLOWROUTE_BOT_ADMINS": ADMIN,
+        }
+        values.update(env or {})
+        self.settings = Settings.from_env(values)
+        self.flowroute = FlowrouteClient(access_key, secret_key, base_url=sandbox.url, backoff_factor=0.01)
+        self.deps = build_deps(self.settings, flowroute=self.flowroute)
+        self.app = create_app(self.settings, self.deps)
+        self.ready = threading.Event()
+        self.server = HttpServer(make_wsgi_app(self.app, self.ready), host="127.0.0.1", port=0)
+        self.url = self.server.start()
+        self.ready.set()
+        self.driver = SlackDriver(emulator, self.url + "/slack/events", SIGNING_SECRET)
+
+    @property
+    def store(self):
+        return self.deps.store
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutdown(self.deps)
+
+    def command(self, text: str, *, user: str = ADMIN, channel: str = OPS):
+        return self.driver.command(text, user=user, channel=channel)
+
+    def responses(self, result, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """Wait until `count` posts reached the command's response_url and return them all."""
+        return self.slack.wait_for(
+            lambda: (posts := self.slack.response_posts(result.response_url)) and len(posts) >= count and posts,
+            timeout=timeout,
+        )
+
+    def reply(self, result, timeout: float = 10.0) -> dict:
+        """The first response_url post for a command (its result)."""
+        return self.responses(result, 1, timeout)[0]
