@@ -51,9 +51,7 @@ def _e911_body(attributes: dict[str, Any]) -> dict:
 class E911Mixin:
     """Methods for /v2/e911s and /v2/numbers/{id}/relationships/e911s."""
 
-    def list_e911s(
-        self, label=None, street_name=None, city=None, state=None, limit=None, offset=None
-    ) -> dict:
+    def list_e911s(self, label=None, street_name=None, city=None, state=None, limit=None, offset=None) -> dict:
         params = {
             "label": label,
             "street_name": street_name,
@@ -75,9 +73,7 @@ class E911Mixin:
 
     def create_e911(self, **address: Any) -> dict:
         """Create (and validate) an address (201). A POST: repeated only after a 429."""
-        return self._request(
-            "POST", "/v2/e911s", json=_e911_body(_address_attributes(address, keep_none=False))
-        )
+        return self._request("POST", "/v2/e911s", json=_e911_body(_address_attributes(address, keep_none=False)))
 
     def update_e911(self, e911_id, **changes: Any) -> dict:
         """PATCH only the fields passed; a field passed as None is sent as null, others are left alone."""

@@ -53,9 +53,7 @@ class MessagesMixin:
             attributes["is_mms"] = bool(is_mms)
         if dlr_callback is not None:
             attributes["dlr_callback"] = dlr_callback
-        return self._request(
-            "POST", "/v2.1/messages", json={"data": {"type": "message", "attributes": attributes}}
-        )
+        return self._request("POST", "/v2.1/messages", json={"data": {"type": "message", "attributes": attributes}})
 
     def send_sms(self, from_number, to_number, body: str) -> dict:
         return self.send_message(from_number, to_number, body)

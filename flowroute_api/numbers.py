@@ -74,9 +74,7 @@ class NumbersMixin:
     def get_number(self, number) -> dict:
         return self._request("GET", f"/v2/numbers/{normalize_number(number)}")
 
-    def update_number(
-        self, number, *, alias=UNSET, cnam_lookups_enabled=None, messaging_enabled=None
-    ) -> dict:
+    def update_number(self, number, *, alias=UNSET, cnam_lookups_enabled=None, messaging_enabled=None) -> dict:
         """PATCH only the given fields; `alias=None` clears the alias."""
         path = f"/v2/numbers/{normalize_number(number)}"
         changes: dict[str, Any] = {}

@@ -24,9 +24,7 @@ class RoutesMixin:
             attributes["edge_strategy_id"] = int(edge_strategy_id)
         return self._request("POST", "/v2/routes", json={"data": {"type": "route", "attributes": attributes}})
 
-    def update_route(
-        self, route_id, *, alias=None, route_type=None, value=None, edge_strategy_id=None
-    ) -> dict:
+    def update_route(self, route_id, *, alias=None, route_type=None, value=None, edge_strategy_id=None) -> dict:
         """PATCH only the given attributes of a route."""
         attributes = given(alias=alias, route_type=route_type, value=value)
         if edge_strategy_id is not None:
