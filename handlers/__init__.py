@@ -21,6 +21,7 @@ from handlers.common import (
 from handlers.parser import UsageError, parse
 
 SLASH_COMMAND = "/flowroute"
+EVENTS: tuple[str, ...] = ()  # Events API subscriptions the listeners need; manifest.yml must list the same
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
