@@ -47,7 +47,10 @@ Inspection (all return copies, safe to use from the test thread):
     view_stack(view_id) -> list[str];   is_view_open(view_id);  top_view(user_id=None) -> dict | None
     view_errors -> dict[view_id, dict]  the last response_action=errors the bot answered for that view
     uploaded_files -> dict[file_id, UploadedFile]   (content bytes + meta)
-    response_posts(url=None) -> list[dict]  every POST to a response_url: {url, payload, raw, status, answer, at}
+    response_posts(url=None) -> list[dict]  the JSON bodies POSTed to response_urls (all, or one url's)
+    response_post_records(url=None)     the same with {url, payload, raw, status, answer, message_id, at}
+    message_for(ref) -> Message         current state of a message given as Message, id, API message dict
+                                        (matched by ts) or a response_posts() payload (the message it made)
     wait_for(predicate, timeout=5.0, interval=0.02)  polls predicate() until truthy and returns its value;
                                         AssertionError naming the predicate and the last calls on timeout
     subscribe(callback)                 callback(event, obj): "posted" / "updated" / "deleted" with a Message,
@@ -85,7 +88,9 @@ SlackDriver (Slack towards the bot's HTTP endpoint; every request signed like Sl
     buttons(message) -> list[dict]      action_id, block_id, text, value, style, url, confirm
     click(message, *, action_id=None, text=None, value=None, user="U0ADMIN", channel=None)
         presses the first matching button (confirm dialogs count as confirmed); the response_url in the
-        payload is bound to that message, so replace_original / delete_original act on it.
+        payload is bound to that message, so replace_original / delete_original act on it. `message` is
+        anything message_for() takes. Payloads from ephemeral messages carry no `message` (a guess about
+        Slack; set include_ephemeral_message = True to include it).
     select(message, action_id, option_value, *, user="U0ADMIN", channel=None)   static_select / overflow /
         radio_buttons (a list of values for checkboxes / multi_static_select) in a message
     submit_view(view_id, values=None, *, user="U0ADMIN")    values: block_id or action_id -> value;
@@ -902,8 +907,31 @@ class SlackEmulator:
             return copy.deepcopy(self._files)
 
     def response_posts(self, url: str | None = None) -> list[dict]:
+        """The JSON bodies POSTed to response_urls (all, or one url's), in order; unparseable ones as {}."""
+        return [record["payload"] if isinstance(record["payload"], dict) else {}
+                for record in self.response_post_records(url)]
+
+    def response_post_records(self, url: str | None = None) -> list[dict]:
+        """Every POST to a response_url: {url, payload, raw, status, answer, message_id, at}."""
         with self._lock:
             return copy.deepcopy([p for p in self._response_posts if url is None or p["url"] == url])
+
+    def message_for(self, ref: Message | str | dict) -> Message:
+        """The current state of a message given as a Message, an id, an API message dict (by ts) or a
+        response_url post payload (the message that post created or replaced)."""
+        if isinstance(ref, Message):
+            return self.message(ref.id)
+        if isinstance(ref, str):
+            return self.message(ref)
+        with self._lock:
+            if isinstance(ref.get("ts"), str):
+                found = [m for m in self._messages if m.ts == ref["ts"]]
+                if found:
+                    return copy.deepcopy(found[-1])
+            for record in reversed(self._response_posts):
+                if record["payload"] == ref and record["message_id"]:
+                    return copy.deepcopy(self._by_id[record["message_id"]])
+        raise KeyError(f"no stored message matches {str(ref)[:200]}")
 
     def wait_for(self, predicate, timeout: float = 5.0, interval: float = 0.02):
         """Poll predicate() until it returns something truthy and return that; AssertionError on timeout."""
@@ -1613,43 +1641,44 @@ class SlackEmulator:
                 payload = json.loads(raw.decode("utf-8")) if raw else None
             except ValueError:
                 payload = None
-            status, answer = self._response_post(rid, payload)
+            status, answer, message_id = self._response_post(rid, payload)
             self._response_posts.append({
                 "url": f"{self.url}/response/{rid}", "payload": copy.deepcopy(payload),
-                "raw": raw.decode("utf-8", "replace"), "status": status, "answer": answer, "at": time.time(),
+                "raw": raw.decode("utf-8", "replace"), "status": status, "answer": answer,
+                "message_id": message_id, "at": time.time(),
             })
         return status, answer.encode(), "text/plain; charset=utf-8", {}
 
-    def _response_post(self, rid: str, payload: Any) -> tuple[int, str]:
+    def _response_post(self, rid: str, payload: Any) -> tuple[int, str, str | None]:
+        """(status, answer, id of the message created, replaced or deleted)."""
         record = self._response_urls.get(rid)
         if record is None:
-            return 404, "no_service"  # [guess] what Slack answers for an unknown hook URL
+            return 404, "no_service", None  # [guess] what Slack answers for an unknown hook URL
         if self._now() - record.created > RESPONSE_URL_TTL:
-            return 404, "expired_url"
+            return 404, "expired_url", None
         if record.uses >= RESPONSE_URL_MAX_USES:
-            return 404, "used_url"
+            return 404, "used_url", None
         if not isinstance(payload, dict):
-            return 400, "invalid_payload"
+            return 400, "invalid_payload", None
         source = self._by_id.get(record.source_message_id or "")
         source = source if source is not None and not source.deleted else None
         if _truthy(payload.get("delete_original")):
             record.uses += 1
             if source is not None:
                 self._delete(source)
-            return 200, "ok"
+            return 200, "ok", source.id if source else None
         try:
             content = self._content(payload)
         except ApiError as err:
-            return 400, err.error
+            return 400, err.error, None
         record.uses += 1
         if _truthy(payload.get("replace_original")) and source is not None:
             # [guess] metadata not given in the replacement is kept, like chat.update.
             self._edit(source, content, replace_all=True)
-            return 200, "ok"
-        self._post_from_response_url(record, payload, content)
-        return 200, "ok"
+            return 200, "ok", source.id
+        return 200, "ok", self._post_from_response_url(record, payload, content)
 
-    def _post_from_response_url(self, record: _ResponseUrl, payload: dict, content: dict) -> None:
+    def _post_from_response_url(self, record: _ResponseUrl, payload: dict, content: dict) -> str:
         # [guess] with neither replace_original nor delete_original a new message is posted (Slack's exact
         # default for interactive-message response_urls is not confirmed).
         ephemeral_to = None if payload.get("response_type") == "in_channel" else record.user_id
@@ -1666,6 +1695,7 @@ class SlackEmulator:
         if record.source_message_id is None:
             # [guess] a later replace_original on a command's response_url replaces this response.
             record.source_message_id = message.id
+        return message.id
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1771,6 +1801,10 @@ def find_element(blocks: list, action_id: str) -> tuple[dict, dict]:
 class SlackDriver:
     """Plays Slack towards the bot: signed slash commands, interactions and events, like Slack sends them."""
 
+    # [guess] Slack leaves `message` out of block_actions payloads from ephemeral messages (the container
+    # still says message_ts and is_ephemeral); set True to include it anyway.
+    include_ephemeral_message = False
+
     def __init__(self, emulator: SlackEmulator, bot_url: str, signing_secret: str, *, timeout: float = 10,
                  verification_token: str = "legacy-verification-token"):
         self.emulator = emulator
@@ -1849,8 +1883,11 @@ class SlackDriver:
 
     # -- message interactions -------------------------------------------------------------------------
 
-    def _fresh(self, message: Message | str) -> Message:
-        return self.emulator.message(message if isinstance(message, str) else message.id)
+    def _fresh(self, message: Message | str | dict) -> Message:
+        try:
+            return self.emulator.message_for(message)
+        except KeyError as err:
+            raise SlackDriverError(str(err)) from None
 
     @staticmethod
     def buttons(message: Message) -> list[dict]:
@@ -1881,12 +1918,11 @@ class SlackDriver:
             "response_url": response_url,
             "actions": [action],
         })
-        if message.ephemeral_to is None:
-            # [guess] Slack leaves `message` out of payloads from ephemeral messages.
+        if message.ephemeral_to is None or self.include_ephemeral_message:
             payload["message"] = self.emulator.api_message(message, include_metadata=False)
         return payload
 
-    def click(self, message: Message | str, *, action_id: str | None = None, text: str | None = None,
+    def click(self, message: Message | str | dict, *, action_id: str | None = None, text: str | None = None,
               value: str | None = None, user: str = "U0ADMIN", channel: str | None = None) -> requests.Response:
         """Press the first button matching action_id / text / value (its confirm dialog is taken as yes)."""
         message = self._fresh(message)
@@ -1905,7 +1941,7 @@ class SlackDriver:
                 action[key] = element[key]
         return self._post_payload(self._message_payload(message, user, channel, action))
 
-    def select(self, message: Message | str, action_id: str, option_value: Any, *, user: str = "U0ADMIN",
+    def select(self, message: Message | str | dict, action_id: str, option_value: Any, *, user: str = "U0ADMIN",
                channel: str | None = None) -> requests.Response:
         """Choose an option of a select / overflow / radio (list of values for multi-selects) in a message."""
         message = self._fresh(message)
