@@ -1,0 +1,353 @@
+"""`/flowroute sms|mms` (confirm, then send once) and `/flowroute messages list|show` (message detail records)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from slack_bolt import App
+
+from flowroute_api import FlowrouteError
+from handlers.common import (
+    Command,
+    CommandContext,
+    Deps,
+    UserError,
+    actions,
+    attrs,
+    audited,
+    button,
+    confirm_dialog,
+    context,
+    decode_value,
+    escape,
+    fields_section,
+    header,
+    in_background,
+    message,
+    new_nonce,
+    number_text,
+    pager_block,
+    require_admin,
+    section,
+)
+
+MESSAGES_SEND_ACTION = "messages_send"
+MESSAGES_CANCEL_ACTION = "messages_cancel"
+DEFAULT_LIMIT = 10
+LIST_WINDOW = timedelta(hours=24)
+PREVIEW_CHARS = 80
+LINES_PER_SECTION = 5  # each MDR line stays well under 600 chars, so a section stays under 3000
+MAX_BUTTON_VALUE = 2000
+
+# --- SMS segments -----------------------------------------------------------------------------------
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # sent as ESC + char: two septets each
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """The encoding ("GSM-7" or "UCS-2") and number of SMS segments `text` needs.
+
+    This is the standard GSM 03.38/03.40 rule: 160 septets in one segment, 153 per segment once split
+    (the concatenation header takes the rest); UCS-2 70 / 67 UTF-16 units. Flowroute's own doc says long
+    ASCII messages split into 140-character segments (flowroute-api.md §4.1), so its bill may differ from
+    this estimate for long messages. A character is never split across two segments.
+    """
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        encoding, single, multi = "GSM-7", 160, 153
+        units = [2 if char in GSM7_EXTENSION else 1 for char in text]
+    else:
+        encoding, single, multi = "UCS-2", 70, 67
+        units = [2 if ord(char) > 0xFFFF else 1 for char in text]  # outside the BMP: a surrogate pair
+    total = sum(units)
+    if total <= single:
+        return encoding, 1 if total else 0
+    segments, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            segments, used = segments + 1, 0
+        used += size
+    return encoding, segments
+
+
+# --- registration ------------------------------------------------------------------------------------
+
+def register(app: App, deps: Deps) -> dict[str, Command]:
+    app.action(MESSAGES_SEND_ACTION)(_bind(deps, messages_send_clicked))
+    app.action(MESSAGES_CANCEL_ACTION)(_bind(deps, messages_cancel_clicked))
+    return {
+        "sms": Command(run=sms_command),
+        "mms": Command(run=mms_command),
+        "messages list": Command(page=messages_page),
+        "messages show": Command(run=messages_show_command),
+    }
+
+
+def _bind(deps: Deps, listener):
+    """A Bolt listener that hands `deps` to `listener(deps, ack, body, respond)`."""
+
+    def bound(ack, body, respond):
+        listener(deps, ack, body, respond)
+
+    bound.__name__ = listener.__name__
+    return bound
+
+
+# --- sms / mms: confirmation --------------------------------------------------------------------------
+
+def sms_command(ctx: CommandContext) -> None:
+    draft = {"kind": "sms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": ctx.args["TEXT"], "media": []}
+    ctx.respond(**confirmation_message(draft, new_nonce()))
+
+
+def mms_command(ctx: CommandContext) -> None:
+    draft = {"kind": "mms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": ctx.args.get("TEXT") or "",
+             "media": list(ctx.args["URL"])}
+    ctx.respond(**confirmation_message(draft, new_nonce()))
+
+
+def confirmation_message(draft: dict, nonce: str) -> dict:
+    """The ephemeral "send this?" message; the draft travels in the Send button's value."""
+    value = json.dumps({"n": nonce, "d": draft}, separators=(",", ":"))
+    if len(value) > MAX_BUTTON_VALUE:
+        raise UserError(
+            f":warning: That {draft['kind'].upper()} is too long to confirm in Slack "
+            f"({len(draft['text'])} characters of text). Shorten it and try again."
+        )
+    kind = draft["kind"].upper()
+    route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
+    blocks = [header(f"Send this {kind}?"), fields_section(_draft_fields(draft))]
+    if draft["text"]:
+        blocks.append(section(quote(draft["text"])))
+    if draft["media"]:
+        blocks.append(section("*Media*\n" + "\n".join(f"• {escape(url)}" for url in draft["media"])))
+    blocks.append(context("Only you can see this. Nothing is sent until you press *Send*."))
+    dialog = confirm_dialog(f"Send {kind}?", f"Send this {kind} from {route}? Carrier charges apply.", "Send")
+    blocks.append(actions(
+        button("Send", MESSAGES_SEND_ACTION, value, style="primary", confirm=dialog),
+        button("Cancel", MESSAGES_CANCEL_ACTION, json.dumps({"n": nonce, "k": draft["kind"]})),
+        block_id="messages_confirm",
+    ))
+    return message(f"Send this {kind} from {route}?", blocks)
+
+
+def _draft_fields(draft: dict) -> list[tuple[str, str]]:
+    fields = [("From", number_text(draft["from"])), ("To", number_text(draft["to"]))]
+    if draft["kind"] == "sms":
+        encoding, segments = sms_segments(draft["text"])
+        fields += [("Encoding", encoding), ("Segments", f"{segments} (charged per segment)")]
+    else:
+        encoding = sms_segments(draft["text"])[0] if draft["text"] else "no text"
+        fields += [("Text encoding", encoding), ("Media", f"{len(draft['media'])} URL(s)")]
+    return fields
+
+
+def quote(text: str) -> str:
+    """User text as a mrkdwn block quote, escaped, so it can't ping or forge links."""
+    return "\n".join("> " + escape(line) for line in text.split("\n"))[:3000]
+
+
+# --- sms / mms: the click -----------------------------------------------------------------------------
+
+def messages_send_clicked(deps: Deps, ack, body, respond) -> None:
+    ack()
+    in_background(deps, respond, send_draft, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+
+
+def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
+    """Send once per confirmation: the claim makes a double click or a retried request a no-op."""
+    require_admin(deps, user_id, "send messages")
+    state = decode_value(value)
+    draft = state.get("d")
+    if not isinstance(draft, dict) or not state.get("n"):
+        raise UserError("That button is out of date; run the command again.")
+    if not deps.store.claim(f"{draft['kind']}:{state['n']}", user_id):
+        respond(text="That message was already sent (or cancelled).", response_type="ephemeral",
+                replace_original=False)
+        return
+    route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
+    try:
+        result = _send(deps, user_id, draft, route)
+    except FlowrouteError as error:
+        respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
+                f"{escape(error)}")
+        return
+    mdr_id = ((result or {}).get("data") or {}).get("id") or "unknown"
+    respond(**sent_message(draft, mdr_id, user_id, route, for_channel=False), replace_original=True)
+    respond(**sent_message(draft, mdr_id, user_id, route, for_channel=True), response_type="in_channel",
+            replace_original=False)
+
+
+def _send(deps: Deps, user_id: str, draft: dict, route: str) -> dict:
+    client = deps.flowroute
+    if draft["kind"] == "mms":
+        return audited(deps, user_id, "mms", route, client.send_mms, draft["from"], draft["to"], draft["media"],
+                       draft["text"] or None)
+    return audited(deps, user_id, "sms", route, client.send_sms, draft["from"], draft["to"], draft["text"])
+
+
+def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_channel: bool) -> dict:
+    kind = draft["kind"].upper()
+    who = f"<@{user_id}> sent" if for_channel else "Sent"
+    text = f":white_check_mark: {who} an {kind} {route} (`{escape(mdr_id)}`)"
+    blocks = [section(text)]
+    if draft["text"]:
+        blocks.append(section(quote(_preview(draft["text"], 300))))
+    if draft["media"]:
+        blocks.append(context(f"{len(draft['media'])} media URL(s) attached."))
+    blocks.append(context(f"Look it up with `/flowroute messages show {escape(mdr_id)}`."))
+    return message(f"{who} an {kind} {route} ({mdr_id})", blocks)
+
+
+def messages_cancel_clicked(deps: Deps, ack, body, respond) -> None:
+    ack()
+
+    def cancel():
+        state = decode_value(body["actions"][0].get("value"))
+        claimed = deps.store.claim(f"{state.get('k')}:{state.get('n')}", body["user"]["id"])
+        text = "Cancelled; nothing was sent." if claimed else "That message was already sent (or cancelled)."
+        respond(text=text, replace_original=claimed, response_type="ephemeral")
+
+    in_background(deps, respond, cancel)
+
+
+# --- messages list / show -------------------------------------------------------------------------------
+
+def messages_page(deps: Deps, opts: dict) -> dict:
+    """A page of MDRs; the default window (last 24 h) is fixed on the first page so Next stays in it."""
+    limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
+    start = _as_datetime(opts.get("start")) or datetime.now(UTC).replace(microsecond=0) - LIST_WINDOW
+    end = _as_datetime(opts.get("end"))
+    page = deps.flowroute.list_messages(start, end, limit=limit, offset=offset) or {}
+    records = page.get("data") or []
+    window = f"{_when(start)} to {_when(end) if end else 'now'} (UTC)"
+    if not records:
+        return message(f"No messages from {window}." if offset == 0 else "No more messages.")
+    lines = [mdr_line(record) for record in records]
+    blocks = [header("Messages")]
+    for first in range(0, len(lines), LINES_PER_SECTION):
+        blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
+    blocks.append(context(f"Records {offset + 1}–{offset + len(records)} from {window}. "
+                          "Details: `/flowroute messages show MDR_ID`."))
+    state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
+    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")))
+    if pager:
+        blocks.append(pager)
+    return message(f"Messages: {len(records)} records from {window}", blocks)
+
+
+def mdr_line(record: dict) -> str:
+    """One MDR as one line: direction, time, from → to, status, cost, id, escaped body preview."""
+    item = attrs(record)
+    kind = " · MMS" if item.get("is_mms") else ""
+    head = (f"{direction_mark(item.get('direction'))} `{_when(item.get('timestamp'))}` "
+            f"{number_text(item.get('from'))} → {number_text(item.get('to'))} · "
+            f"{escape(item.get('status') or 'no status')} · {cost_text(item)}{kind} · `{escape(record.get('id'))}`")
+    preview = _preview(item.get("body") or "", PREVIEW_CHARS)
+    return head + (f"\n> {escape(preview)}" if preview else "")
+
+
+def direction_mark(direction: str | None) -> str:
+    return {"inbound": ":inbox_tray: in", "outbound": ":outbox_tray: out"}.get(direction or "", ":grey_question:")
+
+
+def cost_text(item: dict) -> str:
+    """Flowroute's `amount_display` (a string like "$0.0040"), else dollars from `amount_nanodollars`."""
+    if item.get("amount_display"):
+        return escape(item["amount_display"])
+    try:
+        return f"${int(item.get('amount_nanodollars')) / 1e9:.4f}"
+    except (TypeError, ValueError):
+        return "cost n/a"
+
+
+def messages_show_command(ctx: CommandContext) -> None:
+    ctx.respond(**mdr_detail_message(ctx.deps.flowroute.get_message(ctx.args["MDR_ID"]) or {}))
+
+
+def mdr_detail_message(response: dict) -> dict:
+    record = response.get("data") or {}
+    item = attrs(record)
+    mdr_id = escape(record.get("id") or "?")
+    encoding = {0: "GSM-7/ASCII", 8: "UCS-2"}.get(item.get("message_encoding"), escape(item.get("message_encoding")))
+    blocks = [
+        header(f"Message {record.get('id') or ''}"),
+        fields_section([
+            ("Direction", direction_mark(item.get("direction"))),
+            ("Status", escape(item.get("status") or "no status")),
+            ("From", number_text(item.get("from"))),
+            ("To", number_text(item.get("to"))),
+            ("Time (UTC)", _when(item.get("timestamp"))),
+            ("Cost", cost_text(item)),
+            ("Type", f"{'MMS' if item.get('is_mms') else 'SMS'}, {escape(item.get('message_type') or '?')}"),
+            ("Encoding", encoding),
+        ]),
+        section(quote(item["body"]) if item.get("body") else "_No text._"),
+    ]
+    receipts = item.get("delivery_receipts") or []
+    if receipts:
+        blocks.append(section("*Delivery receipts*\n" + "\n".join(receipt_line(r) for r in receipts[:20])))
+    media = media_lines(response)
+    if media:
+        blocks.append(section("*Media*\n" + "\n".join(media[:20])))
+    blocks.append(context(f"Record `{mdr_id}`"))
+    return message(f"Message {record.get('id')}: {item.get('direction')} {item.get('status')}", blocks)
+
+
+def receipt_line(receipt: dict) -> str:
+    code = receipt.get("status_code")
+    description = receipt.get("status_code_description")
+    detail = f" ({escape(code)}: {escape(description)})" if code is not None or description else ""
+    return (f"• level {escape(receipt.get('level'))} `{_when(receipt.get('timestamp'))}` "
+            f"*{escape(receipt.get('status') or '?')}*{detail}")
+
+
+def media_lines(response: dict) -> list[str]:
+    """Media from `relationships` joined to `included`, plus any `media_urls` the record carries."""
+    included = {item.get("id"): item for item in response.get("included") or [] if isinstance(item, dict)}
+    related = (((response.get("data") or {}).get("relationships") or {}).get("media") or {}).get("data") or []
+    lines = []
+    for ref in related:
+        media = attrs(included.get(ref.get("id")) or {})
+        name = media.get("file_name") or ref.get("id")
+        size = f", {media['file_size']} bytes" if media.get("file_size") else ""
+        link = f" {escape(media['url'])}" if media.get("url") else ""
+        lines.append(f"• {escape(name)} ({escape(media.get('mime_type') or 'unknown type')}{size}){link}")
+    lines += [f"• {escape(url)}" for url in attrs(response.get("data") or {}).get("media_urls") or []]
+    return lines
+
+
+# --- small helpers -----------------------------------------------------------------------------------------
+
+def _as_datetime(value) -> datetime | None:
+    """Dates arrive as datetimes from the parser and as ISO strings after a pager round trip."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise UserError("That button is out of date; run the command again.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _when(value) -> str:
+    """`2026-01-02 03:04` (UTC) from a datetime or Flowroute's ISO timestamp; raw text when unreadable."""
+    if not value:
+        return "?"
+    try:
+        moment = _as_datetime(value)
+    except UserError:
+        return escape(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _preview(text: str, limit: int) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
