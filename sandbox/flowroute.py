@@ -1711,7 +1711,9 @@ class FlowrouteSandbox:
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
         self.url = f"http://{shown}:{server.server_address[1]}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="flowroute-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="flowroute-sandbox", daemon=True
+        )
         self._thread.start()
         return self.url
 
