@@ -199,6 +199,7 @@ _SEED_BODIES = (
 )
 _SEED_MDR_COUNT = 20
 _SEED_MMS_INDEX = 7
+_SEED_UNICODE_INDEX = 12  # one UCS-2 record (message_encoding 8)
 
 _ADDRESS_TYPES = (
     "Apartment",
@@ -240,8 +241,9 @@ _HOST_VALUE = re.compile(
 _URI_VALUE = re.compile(r"sips?:[^@\s]+@[^@\s]+")
 _TOLL_FREE_PREFIXES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 _GSM_NON_ASCII = frozenset("£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€")
-_SMS_NANODOLLARS = 4_000_000  # $0.0040 per segment, as in the captured MDRs
-_MMS_NANODOLLARS = 9_500_000  # $0.0095 per message, as in the captured inbound MMS
+# Guess: the captured prices, applied to both directions: $0.0040 per SMS segment, $0.0095 per MMS.
+_SMS_NANODOLLARS = 4_000_000
+_MMS_NANODOLLARS = 9_500_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,7 +503,7 @@ def _delivery_receipts(moment: datetime) -> list[dict]:
         {
             "level": 2,
             "status": "delivered",
-            "status_code": None,
+            "status_code": None,  # Guess: only level 1's code (1003) appears in captures
             "status_code_description": "Message delivered to handset",
             "timestamp": _mdr_time(moment + timedelta(seconds=3)),
         },
@@ -512,6 +514,7 @@ def _mdr_record(mdr_id, *, direction, from_, to, body, moment, media_ids=(), is_
     encoding = _encoding(body)
     amount = _MMS_NANODOLLARS if is_mms else _SMS_NANODOLLARS * _segments(body, encoding)
     ours = from_ if direction == "outbound" else to
+    # Receipts only for outbound SMS: the docs say they are "not available for MMS".
     receipts = _delivery_receipts(moment) if direction == "outbound" and not is_mms else []
     attributes = {
         "direction": direction,
@@ -572,7 +575,7 @@ class _State:
             moment = seed_now - timedelta(seconds=rng.randint(60, 3 * 86400 - 60))
             mine, remote = rng.choice(ours), rng.choice(_REMOTE_NUMBERS)
             direction = rng.choice(("inbound", "outbound"))
-            body = rng.choice(_SEED_BODIES)
+            body = rng.choice(_SEED_BODIES) if index != _SEED_UNICODE_INDEX else "Café opens at 9 ☕"
             if index == _SEED_MMS_INDEX:
                 media_id = self.add_media("https://mms.example.com/photos/rack-photo.jpg", 0, rng)
                 records.append(
@@ -897,6 +900,7 @@ def _callback_url(call: _Call) -> str:
 
 
 def _list_areacodes(state: _State, call: _Call):
+    # Guess: toll-free prefixes (844, 888) are listed too; the docs do not say.
     max_cost = _float_arg(call, "max_setup_cost")
     codes = sorted(
         {
@@ -1078,7 +1082,7 @@ def _clear_route_relationship(state: _State, call: _Call):
 # ---------------------------------------------------------------------------------------------
 
 
-def _route_sort_key(item: tuple[str, dict]) -> tuple[int, str]:
+def _id_sort_key(item: tuple[str, dict]) -> tuple[int, str]:
     return (int(item[0]) if item[0].isdigit() else 10**9, item[0])
 
 
@@ -1086,7 +1090,7 @@ def _list_routes(state: _State, call: _Call):
     route_type = call.arg("route_type")
     items = [
         (route_id, route)
-        for route_id, route in sorted(state.routes.items(), key=_route_sort_key)
+        for route_id, route in sorted(state.routes.items(), key=_id_sort_key)
         if route_type is None or route["route_type"] == route_type.lower()
     ]
     page, links = _page(call, items, maximum=200, echo=[("route_type", route_type)])
@@ -1106,7 +1110,7 @@ def _edge_strategy_value(attributes: dict) -> tuple[bool, int | None]:
         return True, None
     known = {row[0] for row in _EDGE_STRATEGIES}
     if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value)) not in known:
-        raise _ApiError(422, f"{name} must be one of the edge strategy ids {sorted(known)}.")
+        raise _ApiError(422, f"{name} must be one of the edge strategy ids {sorted(known)}.")  # Guess: status
     return True, int(str(value))
 
 
@@ -1138,6 +1142,7 @@ def _validated_route(state: _State, attributes: dict, route_id: str | None) -> d
     alias = route.get("alias")
     if not isinstance(alias, str) or not alias.strip():
         raise _ApiError(422, "alias is required.")
+    # Guess: uniqueness is exact (case-sensitive); the docs only say "unique".
     if any(other["alias"] == alias for key, other in state.routes.items() if key != route_id):
         raise _ApiError(422, f"A route with the alias {alias!r} already exists; aliases must be unique.")
     if route.get("route_type") not in ("host", "number", "uri"):
@@ -1224,7 +1229,7 @@ def _check_message(state: _State, fields: dict) -> tuple[str, str, str, list[str
     media_urls = fields.get("media_urls") or []
     if not isinstance(media_urls, list) or not all(isinstance(url, str) for url in media_urls):
         raise _ApiError(422, "media_urls must be a list of URLs.")
-    if any(not url.startswith(("http://", "https://")) for url in media_urls):
+    if any(not url.startswith(("http://", "https://")) for url in media_urls):  # Guess: checked at send
         raise _ApiError(422, "media_urls must be publicly reachable http(s) URLs.")
     is_mms = is_mms or bool(media_urls)
     if is_mms and not (media_urls or body):
@@ -1337,7 +1342,7 @@ def _list_e911s(state: _State, call: _Call):
                 return False
         return wanted_state is None or (address["state"] or "").upper() == wanted_state.upper()
 
-    items = [(key, address) for key, address in sorted(state.e911s.items(), key=_route_sort_key) if keep(address)]
+    items = [(key, address) for key, address in sorted(state.e911s.items(), key=_id_sort_key) if keep(address)]
     echo = [*partial.items(), ("state", wanted_state)]
     page, links = _page(call, items, maximum=2000, echo=echo)
     return 200, {"data": [_e911_resource(key, address, call.base_url) for key, address in page], "links": links}
@@ -1399,7 +1404,7 @@ def _associate_e911(state: _State, call: _Call):
     e911_id = call.params["e911"]
     state.found(state.e911s, e911_id)
     if record["number_type"] == "toll-free":
-        # The docs contradict each other on toll-free; the sandbox follows "cannot assign".
+        # Guess: the docs contradict each other on toll-free; the sandbox follows "cannot assign".
         raise _ApiError(422, "Cannot assign an E911 record to a number that does not support emergency services.")
     record["e911"] = e911_id
     return 204, None
@@ -1422,6 +1427,7 @@ def _check_cnam_value(state: _State, value: Any, cnam_id: str | None = None) -> 
             "value must be 1-15 characters with at least one letter; besides letters, digits and spaces "
             "only - _ . , @ + & ' / \" are allowed.",
         )
+    # Guess: duplicates are compared case-insensitively.
     if any(cnam["value"].casefold() == value.casefold() for key, cnam in state.cnams.items() if key != cnam_id):
         raise _ApiError(422, "Duplicate CNAM entry found on your account.")
     return value
@@ -1435,7 +1441,7 @@ def _list_cnams(state: _State, call: _Call):
     text = call.arg("value")
     items = [
         (key, cnam)
-        for key, cnam in sorted(state.cnams.items(), key=_route_sort_key)
+        for key, cnam in sorted(state.cnams.items(), key=_id_sort_key)
         if (approved is None or cnam["is_approved"] == approved)
         and (text is None or text.casefold() in cnam["value"].casefold())
     ]

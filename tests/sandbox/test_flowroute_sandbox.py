@@ -2,6 +2,7 @@
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -188,6 +189,15 @@ def test_purchase_flags_are_read_from_the_query(api, sandbox):
     response = api.post(api.url("/v2/numbers/14155550123"), params={"cnam_lookups_enabled": "true"})
     assert response.status_code == 201
     assert sandbox.account_number("14155550123")["cnam_lookups_enabled"] is True
+
+
+def test_concurrent_purchases_of_one_number_succeed_once(sandbox):
+    def buy(_):
+        return requests.post(sandbox.url + "/v2/numbers/12065550142", auth=(ACCESS_KEY, SECRET_KEY)).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(buy, range(8)))
+    assert statuses == [201] + [422] * 7
 
 
 def test_release_returns_the_number_to_inventory(api, sandbox):
