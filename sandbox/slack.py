@@ -29,9 +29,9 @@ injected failures):
     reactions.add / .remove,
     views.open / .update / .push,
     files.getUploadURLExternal, POST <upload_url> (raw bytes, as slack_sdk sends them), files.completeUploadExternal.
-  Simplification: the bot has no chat:write.public, so posting to a public channel it is not a member of
-  answers not_in_channel (like a private one). conversations.info on a private channel the bot is not in
-  answers channel_not_found, as Slack does.
+  Channels the bot is not in: a public one answers not_in_channel (to posts too: the bot has no
+  chat:write.public, a simplification); a private one is invisible and answers channel_not_found to every
+  method, as Slack does for private channels a bot was not invited to.
   Blocks are checked against Slack's main limits (see _block_errors); message blocks -> invalid_blocks,
   view problems -> invalid_arguments, both with response_metadata.messages like Slack. Blocks and
   elements without block_id / action_id get random ones, as Slack does.
@@ -718,7 +718,7 @@ class SlackEmulator:
         self._server = server
         self.url = f"http://{host}:{server.server_address[1]}"
         self.api_url = self.url + "/api/"
-        self._thread = threading.Thread(target=server.serve_forever, name="slack-emulator", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="slack-emulator", daemon=True)
         self._thread.start()
         return self.api_url
 
@@ -1201,6 +1201,8 @@ class SlackEmulator:
 
     def _readable_channel(self, ref: Any) -> _Channel:
         channel = self._channel(ref)
+        if channel.is_private and not channel.bot_member:
+            raise ApiError("channel_not_found")  # private channels are invisible to non-members
         if not channel.bot_member:
             raise ApiError("not_in_channel")
         return channel
@@ -1450,6 +1452,7 @@ class SlackEmulator:
         """Keeps the state of blocks that still exist."""
         with self._lock:
             old = self._views[view_id]
+            spec = {"external_id": old["external_id"], **spec}  # [guess] an update without one keeps it
             view = self._build_view(spec, view_id=view_id, root_id=old["root_view_id"],
                                     previous_id=old["previous_view_id"], user_id=old.get("user_id"))
             block_ids = {b.get("block_id") for b in view["blocks"]}
