@@ -113,7 +113,7 @@ def _inject_window(sandbox, count):
     return sandbox.inject_messages(
         [
             {
-                "from_": "12065559876",
+                "from": "12065559876",
                 "to": "12065550100",
                 "body": f"message {index}",
                 "timestamp": WINDOW_START + timedelta(minutes=index),

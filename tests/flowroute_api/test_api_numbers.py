@@ -40,13 +40,13 @@ def test_search_numbers_sends_every_filter(client, sandbox):
     result = call_once(
         sandbox,
         lambda: client.search_numbers(
-            starts_with=1206, contains=555, ends_with=42, rate_center="seattle", state="WA",
+            starts_with=206, contains=555, ends_with=42, rate_center="seattle", state="WA",
             number_type="longcode", iso_country="US", order_by="monthly_cost", limit=5, offset=0,
         ),
         "GET",
         "/v2/numbers/available",
         query={
-            "starts_with": ["1206"], "contains": ["555"], "ends_with": ["42"], "rate_center": ["seattle"],
+            "starts_with": ["206"], "contains": ["555"], "ends_with": ["42"], "rate_center": ["seattle"],
             "state": ["WA"], "number_type": ["longcode"], "iso_country": ["US"],
             "order_by": ["monthly_cost"], "limit": ["5"], "offset": ["0"],
         },
@@ -76,10 +76,10 @@ def test_purchase_number_sends_flags_as_real_booleans(client, sandbox):
 def test_list_numbers_filters_by_alias(client, sandbox):
     result = call_once(
         sandbox,
-        lambda: client.list_numbers(starts_with=1206, alias="Seattle sales", limit=10, offset=0),
+        lambda: client.list_numbers(starts_with=206, alias="Seattle sales", limit=10, offset=0),
         "GET",
         "/v2/numbers",
-        query={"starts_with": ["1206"], "alias": ["Seattle sales"], "limit": ["10"], "offset": ["0"]},
+        query={"starts_with": ["206"], "alias": ["Seattle sales"], "limit": ["10"], "offset": ["0"]},
     )
     assert [item["id"] for item in result["data"]] == ["12065550101"]
 

@@ -15,12 +15,19 @@ def _statuses(sandbox, method, path):
     return [recorded.status for recorded in sandbox.requests_to(method, path)]
 
 
-def _wait_for_requests(sandbox, count, within=DEADLINE_SECONDS):
-    """Poll (with a deadline) until the sandbox has recorded `count` requests; return what it has."""
-    deadline = time.monotonic() + within
-    while len(sandbox.requests) < count and time.monotonic() < deadline:
+def _wait_until_answered(sandbox, at_least=1):
+    """Poll (with a deadline) until the sandbox has answered every request it got, and at least this many.
+
+    With latency set, the sandbox records a request on arrival and answers it later; waiting for the
+    answers means no handler is still sleeping when the test ends.
+    """
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        seen = list(sandbox.requests)
+        if len(seen) >= at_least and all(recorded.status for recorded in seen):
+            return seen
         time.sleep(0.02)
-    return sandbox.requests
+    raise AssertionError(f"the sandbox did not answer in time: {sandbox.requests}")
 
 
 def test_get_is_retried_after_500s(client, sandbox):
@@ -170,16 +177,15 @@ def test_read_timeout_on_get_is_retried_then_raises(sandbox):
         with pytest.raises(FlowrouteConnectionError) as caught:
             api.list_numbers()
     assert "timeout" in str(caught.value)
-    assert len(_wait_for_requests(sandbox, 2)) == 2
+    assert len(_wait_until_answered(sandbox, at_least=2)) == 2
 
 
 def test_read_timeout_on_post_is_attempted_once(sandbox):
-    sandbox.set_latency(0.5)
+    sandbox.set_latency(0.3)
     with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox.url, timeout=(1, 0.1)) as api:
         with pytest.raises(FlowrouteConnectionError) as caught:
             api.send_sms("12065550100", "12065559876", "slow network")
     assert caught.value.status is None
-    # A second attempt would have been sent before the call returned; give the sandbox the latency
-    # plus a margin to record it, which it must not.
-    requests_seen = _wait_for_requests(sandbox, 2, within=1.0)
+    # A second attempt would have been sent (and recorded on arrival) before the first was answered.
+    requests_seen = _wait_until_answered(sandbox)
     assert [(recorded.method, recorded.path) for recorded in requests_seen] == [("POST", "/v2.1/messages")]
