@@ -875,7 +875,7 @@ class SlackEmulator:
     @property
     def views(self) -> dict[str, dict]:
         with self._lock:
-            return copy.deepcopy(self._views)
+            return {view_id: self._public_view(view_id) for view_id in self._views}
 
     @property
     def view_errors(self) -> dict[str, dict]:
@@ -1387,7 +1387,8 @@ class SlackEmulator:
 
     def _check_external_id(self, spec: dict, ignore: str | None = None) -> None:
         external_id = spec.get("external_id")
-        if external_id and any(v["external_id"] == external_id and v["id"] != ignore
+        # [guess] only views still open count; how long Slack remembers a closed view's external_id is unknown
+        if external_id and any(v["external_id"] == external_id and v["id"] != ignore and self.view_stack(v["id"])
                                for v in self._views.values()):
             raise ApiError("duplicate_external_id")
 

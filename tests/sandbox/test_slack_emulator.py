@@ -373,12 +373,17 @@ def test_response_url_replace_and_delete_original(slack_emulator, client):
     assert len(slack_emulator.messages()) == 1
     invalid = hook.send(text="x", blocks=[section("x" * 3001)])
     assert (invalid.status_code, invalid.body) == (400, "invalid_blocks")
+    in_thread = hook.send_dict({"text": "noted", "response_type": "in_channel", "thread_ts": source.ts,
+                                "metadata": {"event_type": "fr_note", "event_payload": {}}})
+    reply = slack_emulator.last_message()
+    assert in_thread.status_code == 200 and (reply.thread_ts, reply.metadata["event_type"]) == (source.ts, "fr_note")
+    assert slack_emulator.message(source.id).reply_count == 1
     assert hook.send(delete_original=True).status_code == 200
-    assert slack_emulator.message(source.id).deleted and slack_emulator.messages() == []
+    assert slack_emulator.message(source.id).deleted and slack_emulator.messages() == [reply]
     command_url = slack_emulator.new_response_url(channel_id="C0OPS", user_id="U0ADMIN")
     WebhookClient(command_url).send(text="Working…")
     WebhookClient(command_url).send(text="Done", replace_original=True)
-    assert [m.text for m in slack_emulator.messages()] == ["Done"]
+    assert [m.text for m in slack_emulator.messages()] == ["noted", "Done"]  # "Working…" was replaced
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -596,6 +601,10 @@ def test_block_action_in_view_and_close(slack_emulator, driver, fake_bot):
     assert payload["view"]["id"] == view["id"] and payload["actions"][0]["action_id"] == "test_route"
     client = WebClient(token=slack_emulator.token, base_url=slack_emulator.api_url)
     assert client.views_push(trigger_id=payload["trigger_id"], view=modal(title="Result"))["ok"]
+    driver.block_action_in_view(view["id"], "primary_in", "2")
+    chosen = fake_bot.last_payload()
+    assert chosen["actions"][0]["selected_option"]["value"] == "2"
+    assert chosen["view"]["state"]["values"]["primary"]["primary_in"]["selected_option"]["value"] == "2"
     requests_before = len(fake_bot.requests)
     assert driver.close_view(slack_emulator.top_view()["id"]) is None  # no notify_on_close: Slack stays quiet
     assert len(fake_bot.requests) == requests_before and slack_emulator.top_view()["id"] == view["id"]
@@ -603,6 +612,9 @@ def test_block_action_in_view_and_close(slack_emulator, driver, fake_bot):
     driver.close_view(noisy["id"])
     closed = fake_bot.last_payload()
     assert (closed["type"], closed["view"]["id"], closed["is_cleared"]) == ("view_closed", noisy["id"], False)
+    driver.submit_view(view["id"], {"count": 1})  # the select chosen earlier stays in the state
+    submitted = fake_bot.last_payload()["view"]["state"]["values"]
+    assert submitted["primary"]["primary_in"]["selected_option"]["value"] == "2"
 
 
 def test_user_messages_and_events_are_signed_json(slack_emulator, driver, fake_bot):
