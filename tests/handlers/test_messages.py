@@ -1,0 +1,282 @@
+"""`/flowroute sms|mms|messages ...` end to end through the bot's HTTP endpoint, plus `sms_segments` unit tests."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION, sms_segments
+from tests.harness import ADMIN, OPS, USER
+
+OURS = "12065550100"  # seeded account number "Seattle support"
+THEIRS = "14255551234"  # seeded outside number
+SEND = ("POST", "/v2.1/messages")
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def texts(blocks) -> str:
+    """Every piece of text in a block tree, one per line (what a user can read)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(found)
+
+
+def shown(bot, result):
+    """The message the command's first response_url post created in the emulator."""
+    return bot.slack.message_for(bot.reply(result))
+
+
+def wait_for_edit(bot, message):
+    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
+
+
+def wait_for_text(bot, needle, *, channel=OPS, ephemeral=True):
+    return bot.slack.wait_for(
+        lambda: next((m for m in reversed(bot.slack.messages(channel, include_ephemeral=ephemeral))
+                      if needle in m.text), None),
+        timeout=10,
+    )
+
+
+def sends(bot):
+    return [r for r in bot.sandbox.requests if (r.method, r.path) == SEND]
+
+
+def mdr_lists(bot):
+    return [r for r in bot.sandbox.requests if (r.method, r.path) == ("GET", "/v2.1/messages")]
+
+
+def fields_of(message) -> dict:
+    """The confirmation's fields section as {label: value}."""
+    for block in message.blocks:
+        if block.get("fields"):
+            return dict(field["text"].split("\n", 1) for field in block["fields"])
+    raise AssertionError(f"no fields in {message.blocks}")
+
+
+# --- sms_segments (pure) ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", ("GSM-7", 0)),
+        ("a" * 160, ("GSM-7", 1)),
+        ("a" * 161, ("GSM-7", 2)),
+        ("a" * 306, ("GSM-7", 2)),
+        ("a" * 307, ("GSM-7", 3)),
+        ("é£¥Ü" * 40, ("GSM-7", 1)),  # accented letters of the GSM basic set stay GSM-7
+        ("€" * 80, ("GSM-7", 1)),  # extension characters count double: 160 septets
+        ("€" * 81, ("GSM-7", 2)),
+        ("a" * 159 + "[", ("GSM-7", 2)),
+        ("a" * 152 + "{" + "a" * 152, ("GSM-7", 3)),  # the escape pair is not split across segments
+        ("ж" * 70, ("UCS-2", 1)),
+        ("ж" * 71, ("UCS-2", 2)),
+        ("ж" * 134, ("UCS-2", 2)),
+        ("ж" * 135, ("UCS-2", 3)),
+        ("a" * 69 + "`", ("UCS-2", 1)),  # a backtick is not in the GSM set
+        ("😀" * 35, ("UCS-2", 1)),  # an emoji is a surrogate pair: two UTF-16 units
+        ("😀" * 36, ("UCS-2", 2)),
+        ("a" * 66 + "😀", ("UCS-2", 1)),  # 68 units fit one segment
+        ("a" * 66 + "😀" + "a" * 66, ("UCS-2", 3)),  # 134 units, but the pair is not split: 66 | 67 | 1
+    ],
+)
+def test_sms_segments(text, expected):
+    assert sms_segments(text) == expected
+
+
+# --- sms -----------------------------------------------------------------------------------------------
+
+def test_sms_confirmation_shows_route_encoding_segments_and_escaped_text(bot):
+    result = bot.command(f"sms {OURS} +1 (425) 555-1234 Hi <!channel> & <@U0BOB>, lunch at 12?")
+    assert result.status == 200
+    confirmation = shown(bot, result)
+    fields = fields_of(confirmation)
+    assert fields["*From*"] == "+1 206-555-0100" and fields["*To*"] == "+1 425-555-1234"
+    assert fields["*Encoding*"] == "GSM-7" and fields["*Segments*"].startswith("1 ")
+    body = texts(confirmation.blocks)
+    assert "Hi &lt;!channel&gt; &amp; &lt;@U0BOB&gt;, lunch at 12?" in body
+    assert "<!channel>" not in body
+    assert confirmation.ephemeral_to == ADMIN
+    send = next(b for b in bot.driver.buttons(confirmation) if b["action_id"] == MESSAGES_SEND_ACTION)
+    assert send["confirm"]["confirm"]["text"] == "Send" and send["style"] == "primary"
+    assert sends(bot) == []  # nothing is sent before the click
+
+
+def test_sms_with_emoji_is_ucs2(bot):
+    confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} On my way 🚗 " + "x" * 60))
+    fields = fields_of(confirmation)
+    assert fields["*Encoding*"] == "UCS-2" and fields["*Segments*"].startswith("2 ")
+
+
+def test_send_click_sends_once_even_when_double_clicked(make_bot):
+    bot = make_bot(FLOWROUTE_BOT_AUDIT_CHANNEL="C0AUDIT")
+    confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} Server maintenance tonight"))
+    bot.sandbox.set_latency(0.3)  # the first send is still running when the second click arrives
+    first = bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    second = bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    assert (first.status_code, second.status_code) == (200, 200)
+
+    wait_for_text(bot, "already sent")
+    replaced = wait_for_edit(bot, confirmation)
+    bot.sandbox.set_latency(0)
+    [request] = sends(bot)
+    attributes = request.json["data"]["attributes"]
+    assert attributes == {"from": OURS, "to": THEIRS, "body": "Server maintenance tonight"}
+    mdr_id = bot.sandbox.messages("outbound")[-1]["id"]
+    assert mdr_id in replaced.text and bot.driver.buttons(replaced) == []
+    announced = wait_for_text(bot, "sent an SMS", ephemeral=False)
+    assert announced.ephemeral_to is None and mdr_id in announced.text and f"<@{ADMIN}>" in announced.text
+    row = bot.store.get_audit()[0]
+    assert (row["user_id"], row["action"], row["ok"]) == (ADMIN, "sms", 1)
+    assert len(bot.store.get_audit()) == 1
+    assert wait_for_text(bot, "sms", channel="C0AUDIT", ephemeral=False)
+
+
+def test_cancel_then_send_sends_nothing(bot):
+    confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} never mind"))
+    payload = bot.driver.buttons(confirmation)
+    bot.driver.click(confirmation, action_id=MESSAGES_CANCEL_ACTION)
+    cancelled = wait_for_edit(bot, confirmation)
+    assert "Cancelled" in cancelled.text and bot.driver.buttons(cancelled) == []
+    assert [b["action_id"] for b in payload] == [MESSAGES_SEND_ACTION, MESSAGES_CANCEL_ACTION]
+    assert sends(bot) == []
+
+
+def test_non_admin_cannot_send(bot):
+    refused = bot.command(f"sms {OURS} {THEIRS} hello", user=USER)
+    assert "only Flowroute admins" in refused.message.text
+
+    confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} hello"))
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION, user=USER)
+    assert "only Flowroute admins" in wait_for_text(bot, "only Flowroute admins").text
+    assert sends(bot) == []
+    # The refusal claimed nothing: the admin can still send it.
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    bot.slack.wait_for(lambda: len(sends(bot)) == 1, timeout=10)
+
+
+def test_flowroute_refusals_are_one_readable_line(bot):
+    bot.sandbox.fail_next(status=422, path_prefix="/v2.1/messages", method="POST", detail="to is not SMS capable.")
+    confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} hello"))
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    replaced = wait_for_edit(bot, confirmation)
+    assert "was not sent" in replaced.text and "Flowroute 422" in replaced.text
+    assert "to is not SMS capable." in replaced.text and "Traceback" not in replaced.text
+    row = bot.store.get_audit()[0]
+    assert (row["action"], row["ok"]) == ("sms", 0) and "422" in row["result"]
+
+
+def test_sending_from_a_number_not_on_the_account_shows_flowroute_403(bot):
+    confirmation = shown(bot, bot.command(f"sms 12065559876 {THEIRS} hello"))
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    replaced = wait_for_edit(bot, confirmation)
+    assert "Flowroute 403" in replaced.text and "from must be a number on your account" in replaced.text
+    assert bot.sandbox.messages("outbound") == [m for m in bot.sandbox.messages("outbound")
+                                                if m["attributes"]["from"] != "12065559876"]
+
+
+# --- mms ---------------------------------------------------------------------------------------------------
+
+def test_mms_confirmation_lists_media_and_sends_once_with_a_real_boolean(bot):
+    urls = "https://example.com/a.jpg,https://example.com/b.png"
+    confirmation = shown(bot, bot.command(f"mms {OURS} {THEIRS} {urls} Floor plan <here>"))
+    body = texts(confirmation.blocks)
+    assert "https://example.com/a.jpg" in body and "https://example.com/b.png" in body
+    assert "Floor plan &lt;here&gt;" in body
+    assert fields_of(confirmation)["*Media*"] == "2 URL(s)"
+    assert sends(bot) == []
+
+    bot.sandbox.set_latency(0.3)
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    replaced = wait_for_edit(bot, confirmation)
+    wait_for_text(bot, "already sent")
+    bot.sandbox.set_latency(0)
+    [request] = sends(bot)
+    attributes = request.json["data"]["attributes"]
+    assert attributes["is_mms"] is True
+    assert attributes["media_urls"] == ["https://example.com/a.jpg", "https://example.com/b.png"]
+    assert attributes["body"] == "Floor plan <here>"
+    assert (attributes["from"], attributes["to"]) == (OURS, THEIRS)
+    assert "MMS" in replaced.text
+    assert wait_for_text(bot, "sent an MMS", ephemeral=False)
+
+
+def test_mms_without_text_sends_no_body(bot):
+    confirmation = shown(bot, bot.command(f"mms {OURS} {THEIRS} https://example.com/a.jpg"))
+    assert fields_of(confirmation)["*Text encoding*"] == "no text"
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    wait_for_edit(bot, confirmation)
+    [request] = sends(bot)
+    assert "body" not in request.json["data"]["attributes"]
+
+
+def test_non_admin_cannot_send_mms(bot):
+    confirmation = shown(bot, bot.command(f"mms {OURS} {THEIRS} https://example.com/a.jpg hi"))
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION, user=USER)
+    wait_for_text(bot, "only Flowroute admins")
+    assert sends(bot) == []
+
+
+# --- messages list / show -----------------------------------------------------------------------------------
+
+def test_list_defaults_to_the_last_24_hours(bot):
+    bot.sandbox.inject_message(THEIRS, OURS, "Is the <!here> office open & staffed?")
+    page = shown(bot, bot.command("messages list"))
+    body = texts(page.blocks)
+    assert "Is the &lt;!here&gt; office open &amp; staffed?" in body and "<!here>" not in body
+    assert ":inbox_tray:" in body and "+1 425-555-1234 → +1 206-555-0100" in body
+    start = datetime.fromisoformat(mdr_lists(bot)[0].query["start_date"][0])
+    assert abs(start - (datetime.now(UTC) - timedelta(hours=24))) < timedelta(minutes=5)
+
+
+def test_list_pages_keep_the_same_window(bot):
+    since = (datetime.now(UTC) - timedelta(days=4)).date().isoformat()
+    page = shown(bot, bot.command(f"messages list --start {since} --limit 3"))
+    first = texts(page.blocks)
+    assert first.count("`mdr2-") == 3 and "Records 1–3" in first
+    seeded = bot.sandbox.messages()
+    assert seeded[0]["id"] in first  # the sandbox answers oldest first
+    assert "$0.0" in first and (":outbox_tray:" in first or ":inbox_tray:" in first)
+    assert [b["text"] for b in bot.driver.buttons(page)] == ["Next"]
+
+    bot.driver.click(page, text="Next")
+    second_page = wait_for_edit(bot, page)
+    second = texts(second_page.blocks)
+    assert seeded[3]["id"] in second and seeded[0]["id"] not in second and "Records 4–6" in second
+    assert {b["text"] for b in bot.driver.buttons(second_page)} == {"Previous", "Next"}
+    first_query, second_query = (r.query for r in mdr_lists(bot))
+    assert second_query["offset"] == ["3"] and second_query["start_date"] == first_query["start_date"]
+
+
+def test_show_outbound_sms_with_delivery_receipts(bot):
+    outbound = next(m for m in bot.sandbox.messages("outbound") if m["attributes"]["delivery_receipts"])
+    detail = shown(bot, bot.command(f"messages show {outbound['id']}"))
+    body = texts(detail.blocks)
+    assert outbound["id"] in body and "Delivery receipts" in body
+    for receipt in outbound["attributes"]["delivery_receipts"]:
+        assert receipt["status"] in body
+    assert "+1 " in body and "Encoding" in body
+
+
+def test_show_mms_lists_its_media(bot):
+    mms = next(m for m in bot.sandbox.messages("inbound") if m["attributes"]["is_mms"])
+    body = texts(shown(bot, bot.command(f"messages show {mms['id']}")).blocks)
+    assert "*Media*" in body and "/sandbox/media/" in body and "MMS" in body
+
+
+def test_show_unknown_record_is_one_readable_line(bot):
+    reply = bot.reply(bot.command("messages show mdr2-" + "0" * 32))
+    assert reply["text"].startswith(":warning: Flowroute 404")
