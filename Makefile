@@ -21,3 +21,6 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/client_bench.py
+
+demo: $(STAMP)
+	$(PY) -m bot console
