@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
+from bot.relay import Relay
+from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.storage import Store
 from flowroute_api import FlowrouteClient
@@ -34,7 +36,11 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
         settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url
     )
     executor = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
-    return Deps(settings=settings, flowroute=client, store=store, slack=slack, executor=executor)
+    deps = Deps(settings=settings, flowroute=client, store=store, slack=slack, executor=executor)
+    relay = Relay(store, client, settings)
+    deps.extras["relay"] = relay
+    deps.extras["scheduler"] = build_scheduler(relay, settings)  # unstarted: only `python -m bot` starts it
+    return deps
 
 
 def create_app(settings: Settings, deps: Deps) -> App:
@@ -52,6 +58,9 @@ def create_app(settings: Settings, deps: Deps) -> App:
 
 def shutdown(deps: Deps) -> None:
     """Stop background work: scheduler first (it feeds the pool), then the work pool."""
+    relay = deps.extras.get("relay")
+    if relay is not None:
+        relay.stop()
     scheduler = deps.extras.get("scheduler")
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=True)

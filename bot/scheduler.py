@@ -1,0 +1,30 @@
+"""The relay's APScheduler jobs, built unstarted; exactly one process (the one `python -m bot`) starts them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+POLL_JOB_ID = "relay-poll"
+SEND_JOB_ID = "relay-send"
+SEND_SECONDS = 2  # retries and paced backlogs are picked up this often between polls
+
+
+def build_scheduler(relay, settings) -> BackgroundScheduler:
+    """Poll (then send) every FLOWROUTE_BOT_POLL_SECONDS, first run at start; a short send job retries rows."""
+    scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True, "misfire_grace_time": None}
+    scheduler.add_job(relay.run_cycle, "interval", seconds=settings.poll_seconds, id=POLL_JOB_ID,
+                      name="Poll Flowroute for inbound messages", next_run_time=datetime.now(UTC), **common)
+    scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,
+                      name="Post pending inbound messages to Slack", **common)
+    relay.next_poll_at = lambda: next_run(scheduler, POLL_JOB_ID)
+    return scheduler
+
+
+def next_run(scheduler: BackgroundScheduler, job_id: str) -> datetime | None:
+    if not scheduler.running:
+        return None
+    job = scheduler.get_job(job_id)
+    return getattr(job, "next_run_time", None) if job else None
