@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import App
 
-from handlers import audit, e911, help, messages, numbers, routes
+from handlers import audit, e911, help, inbox, messages, numbers, routes
 from handlers.common import (
     PAGE_ACTION,
     Command,
@@ -25,7 +25,7 @@ EVENTS: tuple[str, ...] = ()  # Events API subscriptions the listeners need; man
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
