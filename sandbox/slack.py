@@ -23,7 +23,7 @@ Web API (POST or GET /api/<method>; JSON, form-encoded and query parameters all 
 `Authorization: Bearer` or a `token` parameter; missing -> not_authed, wrong -> invalid_auth; unknown method
 -> unknown_method; every answer is HTTP 200 with Slack's {"ok": ..., "error": ...} envelope, except
 injected failures):
-    auth.test, users.info,
+    auth.test, users.info, users.conversations (the bot's channels; types, exclude_archived, limit, cursor),
     conversations.info / .history / .replies / .join,
     chat.postMessage / .postEphemeral / .update / .delete / .getPermalink,
     reactions.add / .remove,
@@ -682,6 +682,7 @@ class SlackEmulator:
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
+            "users.conversations": self._users_conversations,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -1260,6 +1261,26 @@ class SlackEmulator:
             raise ApiError("is_archived")
         channel.bot_member = True
         return {"channel": self._channel_info(channel)}
+
+    def _users_conversations(self, args: dict) -> dict:
+        """The channels the bot is a member of (the only user asked about here), in id order, paged."""
+        types = {t.strip() for t in str(args.get("types") or "public_channel").split(",") if t.strip()}
+        unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+        if unknown:
+            raise ApiError("invalid_types")
+        channels = sorted(
+            (c for c in self._channels.values()
+             if c.bot_member and ("private_channel" if c.is_private else "public_channel") in types
+             and not (c.is_archived and _truthy(args.get("exclude_archived")))),
+            key=lambda c: c.id,
+        )
+        if args.get("cursor"):
+            start = _decode_cursor(str(args["cursor"]))
+            channels = [c for c in channels if c.id >= start]
+        limit = max(1, min(_int_arg(args, "limit", 100) or 100, 1000))
+        page, rest = channels[:limit], channels[limit:]
+        return {"channels": [self._channel_info(c) for c in page],
+                "response_metadata": {"next_cursor": _encode_cursor(rest[0].id) if rest else ""}}
 
     # -- Web API: chat --------------------------------------------------------------------------------
 
