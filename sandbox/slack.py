@@ -51,8 +51,9 @@ Inspection (all return copies, safe to use from the test thread):
     response_post_records(url=None)     the same with {url, payload, raw, status, answer, message_id, at}
     message_for(ref) -> Message         current state of a message given as Message, id, API message dict
                                         (matched by ts) or a response_posts() payload (the message it made)
-    wait_for(predicate, timeout=5.0, interval=0.02)  polls predicate() until truthy and returns its value;
-                                        AssertionError naming the predicate and the last calls on timeout
+    wait_for(predicate, timeout=5.0, interval=0.02)  polls predicate() until truthy and returns its value
+                                        (a LookupError inside counts as not yet); AssertionError naming the
+                                        predicate and the last Web API calls on timeout
     subscribe(callback)                 callback(event, obj): "posted" / "updated" / "deleted" with a Message,
                                         "view_opened" / "view_updated" / "view_pushed" / "view_closed" with a view
                                         dict. Called from server threads, after the state change.
@@ -935,19 +936,25 @@ class SlackEmulator:
         raise KeyError(f"no stored message matches {str(ref)[:200]}")
 
     def wait_for(self, predicate, timeout: float = 5.0, interval: float = 0.02):
-        """Poll predicate() until it returns something truthy and return that; AssertionError on timeout."""
+        """Poll predicate() until it returns something truthy and return that; AssertionError on timeout.
+
+        A LookupError raised by the predicate (e.g. `posts[0]` before anything arrived) counts as not yet.
+        """
         deadline = time.monotonic() + timeout
-        value = predicate()
-        while not value:
+        while True:
+            try:
+                value, problem = predicate(), None
+            except LookupError as err:
+                value, problem = None, err
+            if value:
+                return value
             if time.monotonic() >= deadline:
-                recent = [f"{c.method} -> {c.status} {c.response.get('error') or 'ok'}" for c in self.calls[-8:]]
-                name = getattr(predicate, "__qualname__", repr(predicate))
-                raise AssertionError(
-                    f"wait_for({name}) still {value!r} after {timeout}s; last Web API calls: {recent or 'none'}"
-                )
+                break
             time.sleep(interval)
-            value = predicate()
-        return value
+        recent = [f"{c.method} -> {c.status} {c.response.get('error') or 'ok'}" for c in self.calls[-8:]]
+        name = getattr(predicate, "__qualname__", repr(predicate))
+        outcome = f"raised {problem!r}" if problem else f"still {value!r}"
+        raise AssertionError(f"wait_for({name}) {outcome} after {timeout}s; last Web API calls: {recent or 'none'}")
 
     def subscribe(self, callback) -> None:
         """callback(event, obj) after every message or view change (see the module docstring)."""

@@ -175,6 +175,8 @@ def test_wait_for_returns_the_value_or_fails_with_context(slack_emulator, client
     assert slack_emulator.wait_for(lambda: slack_emulator.last_message("C0OPS")).text == "late"
     with pytest.raises(AssertionError, match=r"still \[\].*chat.postMessage -> 200 ok"):
         slack_emulator.wait_for(lambda: slack_emulator.messages("C0ALERTS"), timeout=0.1)
+    with pytest.raises(AssertionError, match="raised IndexError"):
+        slack_emulator.wait_for(lambda: slack_emulator.response_posts()[0], timeout=0.1)
 
 
 # ---------------------------------------------------------------------------------------------------------
