@@ -103,6 +103,8 @@ SlackDriver (Slack towards the bot's HTTP endpoint; every request signed like Sl
     send_event(event, *, retry_num=None, retry_reason=None, event_id=None)
     url_verification(challenge)
     sign(body, timestamp=None) -> dict  X-Slack-Request-Timestamp + X-Slack-Signature headers
+    resend_last(extra_headers=None)     the previous request again, freshly signed (double click; with
+                                        {"X-Slack-Retry-Num": "1", ...} a Slack retry)
     last_response                       the bot's answer to the latest request sent
 All sending methods return the `requests.Response` unless noted.
 """
@@ -1845,6 +1847,7 @@ class SlackDriver:
         self.verification_token = verification_token
         self._verifier = SignatureVerifier(signing_secret)
         self.last_response: requests.Response | None = None
+        self._last_sent: tuple | None = None
 
     def __repr__(self) -> str:
         return f"SlackDriver(bot_url={self.bot_url!r})"
@@ -1861,8 +1864,16 @@ class SlackDriver:
         headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
                    **self.sign(body), **(extra_headers or {})}
         response = requests.post(self.bot_url, data=body.encode("utf-8"), headers=headers, timeout=self.timeout)
+        self._last_sent = (body, content_type, extra_headers)
         self.last_response = response
         return response
+
+    def resend_last(self, extra_headers: dict | None = None) -> requests.Response:
+        """Send the previous request body again, freshly signed: a double click, or Slack retrying."""
+        if self._last_sent is None:
+            raise SlackDriverError("nothing was sent yet")
+        body, content_type, headers = self._last_sent
+        return self._post(body, content_type, {**(headers or {}), **(extra_headers or {})})
 
     def _post_payload(self, payload: dict) -> requests.Response:
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
@@ -1917,9 +1928,12 @@ class SlackDriver:
 
     def _fresh(self, message: Message | str | dict) -> Message:
         try:
-            return self.emulator.message_for(message)
+            current = self.emulator.message_for(message)
         except KeyError as err:
             raise SlackDriverError(str(err)) from None
+        if current.deleted:
+            raise SlackDriverError(f"message {current.id} was deleted; nobody can click it any more")
+        return current
 
     @staticmethod
     def buttons(message: Message) -> list[dict]:

@@ -511,8 +511,14 @@ def test_click_sends_block_actions_bound_to_the_message(slack_emulator, driver, 
     assert action["text"]["text"] == "Next" and action["action_ts"] and payload["trigger_id"]
     with pytest.raises(SlackDriverError, match="page_next"):
         driver.click(message, action_id="missing")
+    driver.resend_last()  # a double click sends the same payload again
+    assert fake_bot.last_payload() == payload and len(fake_bot.requests) == 2
+    assert_signed(fake_bot.last())
     WebhookClient(payload["response_url"]).send(text="page 2", replace_original=True)
     assert slack_emulator.message(message.id).text == "page 2"
+    WebhookClient(payload["response_url"]).send(delete_original=True)
+    with pytest.raises(SlackDriverError, match="deleted"):
+        driver.click(message, action_id="page_next")
 
 
 def test_click_on_an_ephemeral_response_post_and_select(slack_emulator, driver, fake_bot):
