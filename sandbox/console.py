@@ -687,6 +687,7 @@ class Console:
     def _submit(self, view: dict, answers: dict) -> dict[str, str]:
         """Submit; return the field errors the bot answered (empty when the form was accepted)."""
         started = time.monotonic()
+        self.note(f"  (submitting “{render.view_title(view)}”)")
         try:
             response = self.stack.driver.submit_view(view["id"], answers, user=self.user)
         except (SlackDriverError, requests.RequestException) as error:
@@ -699,8 +700,6 @@ class Console:
         if response.status_code != 200:
             self.emit(f"⚠️  The bot answered HTTP {response.status_code}; Slack would keep the form open.")
             self._close(view, "Form closed.")
-        elif not answer:
-            self.note(f"  (submitted “{render.view_title(view)}”)")
         self.settle(started)
         return {}
 
@@ -710,11 +709,10 @@ class Console:
         label = render.emoji(render.plain_text(block.get("label")))
         optional = bool(block.get("optional"))
         options = _options(element)
-        if options:
-            self.emit([f"    {index}) {render.plain_text(o.get('text'))}" for index, o in enumerate(options, 1)])
-        hint = render.plain_text(block.get("hint"))
-        if hint:
-            self.note(f"    {hint}")
+        hint = render.emoji(render.plain_text(block.get("hint")))
+        if hint or options:
+            self.emit([f"  {label}" + (self.style.dim(f" — {hint}") if hint else "")]
+                      + [f"    {index}) {render.plain_text(o.get('text'))}" for index, o in enumerate(options, 1)])
         shown = _answer_text(element, previous) if previous is not _MISSING else _initial_text(element)
         prompt = f"{label}{' (optional)' if optional else ''}{f' [{shown}]' if shown else ''}: "
         while True:

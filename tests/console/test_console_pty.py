@@ -1,0 +1,98 @@
+"""`python -m bot console` under a pseudo-terminal: the interactive path, tab completion and Ctrl-C."""
+
+import os
+import pty
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PROMPT = b"alice@#ops> "
+
+
+class Terminal:
+    """A child process on a pty; `expect` reads until a pattern shows up or the deadline passes."""
+
+    def __init__(self, argv: list[str], env: dict):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: becomes the console, with the pty as its controlling terminal
+            os.chdir(REPO)
+            os.execve(argv[0], argv, env)
+        self.output = b""
+        self.status: int | None = None
+
+    def expect(self, pattern: bytes, timeout: float = 15.0) -> bytes:
+        """Everything read up to and including the first `pattern` after what earlier expects consumed."""
+        deadline = time.monotonic() + timeout
+        while pattern not in self.output:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._read(remaining):
+                raise AssertionError(f"{pattern!r} not seen; output so far:\n{self.output.decode(errors='replace')}")
+        head, _, self.output = self.output.partition(pattern)
+        return head + pattern
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:  # EIO: the child has gone and closed its side
+            return False
+        self.output += chunk
+        return bool(chunk)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def wait(self, timeout: float = 15.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._read(0.05)  # keep draining so the child never blocks on a full pty
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = os.waitstatus_to_exitcode(status)
+                return self.status
+        raise AssertionError("the console did not exit")
+
+    def close(self) -> None:
+        if self.status is None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def terminal():
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FLOWROUTE_"))}
+    env.update(TERM="xterm", NO_COLOR="1", PYTHONUNBUFFERED="1")
+    term = Terminal([sys.executable, "-m", "bot", "console"], env)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_interactive_session_with_completion_then_ctrl_c(terminal):
+    banner = terminal.expect(PROMPT)
+    assert b"flowroute-slack-ops demo" in banner
+    assert b"/flowroute numbers search --starts-with 1206" in banner
+
+    terminal.send(b"/flowroute help audit\r")  # typed at the prompt, answered by the real bot
+    answer = terminal.expect(PROMPT)
+    assert b"only visible to you" in answer and b"Recent changes made through the bot" in answer
+
+    terminal.send(b"/flo\tnum\tsh\t12065550100\r")  # Tab completes the command, the noun and the verb
+    shown = terminal.expect(PROMPT)
+    assert b"/flowroute numbers show 12065550100" in shown
+    assert b"Seattle support" in shown and b"[1] Set routes" in shown
+
+    terminal.send(b"\x03")  # Ctrl-C at the prompt
+    assert terminal.wait() == 0
+    rest = terminal.output
+    assert b"Interrupted." in rest
+    assert b"Traceback" not in rest
