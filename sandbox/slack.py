@@ -28,7 +28,8 @@ injected failures):
     chat.postMessage / .postEphemeral / .update / .delete / .getPermalink,
     reactions.add / .remove,
     views.open / .update / .push,
-    files.getUploadURLExternal, POST <upload_url> (raw bytes, as slack_sdk sends them), files.completeUploadExternal.
+    files.getUploadURLExternal, POST <upload_url> (raw bytes, as slack_sdk sends them), files.completeUploadExternal,
+    GET <file url_private> with the bot token (the stored bytes).
   Channels the bot is not in: a public one answers not_in_channel (to posts too: the bot has no
   chat:write.public, a simplification); a private one is invisible and answers channel_not_found to every
   method, as Slack does for private channels a bot was not invited to.
@@ -74,6 +75,16 @@ then HTTP 404 "used_url" / "expired_url" (unknown id: 404 "no_service"); respons
 (default, visible to the invoking user) or "in_channel"; replace_original edits the source message in
 place (same id and ts); delete_original deletes it; thread_ts; text / blocks / metadata. Invalid blocks ->
 400 "invalid_blocks", nothing to show -> 400 "no_text"; success -> 200 "ok".
+
+Lower-level pieces (used by the driver and the console; all thread-safe):
+    open_view(spec, *, user_id=None) / replace_view(view_id, spec) / push_view(below_id, spec) /
+    close_view(view_id, *, clear=False) / set_view_state(view_id, values) / set_view_errors(view_id, errors)
+    show_ack(response_url, body) -> Message;  add_user_file(name, content, *, user, ...) -> file object
+    api_message(message, *, include_metadata=True) -> dict (the Web API shape);  file_object(record) -> dict
+    channel_name(channel_id), user_name(user_id)
+    module functions: blocks_errors(blocks), view_errors(view) (lists of "<problem> [json-pointer:...]"),
+    state_entry(element, value), view_state(view, values), find_element(blocks, action_id)
+    errors: ApiError (a Slack error answer), SlackDriverError (an AssertionError: the driver can't do it)
 
 Message: one store for API posts, response_url posts, command acks and user messages, so all render alike.
     id, channel, ts ("1700000000.000100", unique and increasing), user, text, blocks, metadata
