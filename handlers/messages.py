@@ -163,7 +163,7 @@ def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
     require_admin(deps, user_id, "send messages")
     state = decode_value(value)
     draft = state.get("d")
-    if not isinstance(draft, dict) or not state.get("n"):
+    if not state.get("n") or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
         raise UserError("That button is out of date; run the command again.")
     if not deps.store.claim(f"{draft['kind']}:{state['n']}", user_id):
         respond(text="That message was already sent (or cancelled).", response_type="ephemeral",

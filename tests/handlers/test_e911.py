@@ -319,3 +319,16 @@ def test_non_admin_cannot_confirm_or_submit_an_admins_forms(bot):
     assert ADMIN_ONLY in bot.slack.view_errors[update["id"]][block_id("label")]
 
     assert writes(bot) == [] and bot.sandbox.e911("3") is not None and bot.sandbox.e911("100") is None
+
+
+def test_update_can_remove_the_unit_on_purpose(bot):
+    view = open_form(bot, "e911 update 2", E911_UPDATE_VIEW)
+    assert input_element(view, "address_type")["initial_option"]["value"] == "Floor"
+    bot.driver.submit_view(view["id"], {"address_type": "none"})
+    assert block_id("address_type") in bot.slack.view_errors[view["id"]]  # the unit number is still there
+
+    bot.driver.submit_view(view["id"], {"address_type": "none", "address_type_number": ""})
+    wait_for_text(bot, "updated E911 address", ephemeral=False)
+    [patch] = e911_requests(bot, "PATCH")
+    assert patch.json["data"]["attributes"] == {"address_type": None, "address_type_number": None}
+    assert bot.sandbox.e911("2")["address_type"] is None
