@@ -66,6 +66,20 @@ def _paging(opts: dict, default_limit: int = DEFAULT_LIMIT) -> dict:
     return {"limit": int(opts.get("limit") or default_limit), "offset": int(opts.get("offset") or 0)}
 
 
+def _number_filters(opts: dict) -> dict:
+    """starts_with/contains/ends_with as Flowroute wants them.
+
+    Flowroute assumes country code 1 in starts_with unless it begins with `+cc` (flowroute-api.md §1.8),
+    so a typed `1206` or `+1206` is sent as `206`. Guess: what Flowroute does with a leading 1 is
+    [UNCONFIRMED]; no North American area code starts with 1, so dropping it cannot change the meaning.
+    """
+    filters = {name: opts.get(name) for name in ("starts_with", "contains", "ends_with")}
+    starts_with = str(filters["starts_with"]) if filters["starts_with"] is not None else None
+    if starts_with and starts_with.startswith(("+1", "1")):
+        filters["starts_with"] = starts_with.lstrip("+")[1:] or None
+    return filters
+
+
 def _has_next(result: dict) -> bool:
     return bool(((result or {}).get("links") or {}).get("next"))
 
@@ -113,7 +127,7 @@ def exchanges_page(deps: Deps, opts: dict) -> dict:
         header(f"Exchanges with numbers for sale{where}"),
         section("  ".join(f"`{escape(_exchange_text(code))}`" for code in exchanges)),
         context(f"{_range_note(paging, len(exchanges))}. "
-                "Next: `/flowroute numbers search --starts-with NPANXX` (e.g. the six digits shown)."),
+                f"Next: `/flowroute numbers search --starts-with {escape(exchanges[0])}`."),
     ]
     opts = {**opts, **paging}
     text = f"Exchanges for sale{where}: {', '.join(exchanges)}"
@@ -139,8 +153,7 @@ def number_line(resource: dict) -> str:
 
 def list_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts)
-    filters = {name: opts.get(name) for name in ("starts_with", "contains", "ends_with")}
-    result = deps.flowroute.list_numbers(**filters, **paging)
+    result = deps.flowroute.list_numbers(**_number_filters(opts), **paging)
     numbers = result.get("data") or []
     if not numbers:
         return message("No numbers on the account match." if paging["offset"] == 0 else "No more numbers.")
@@ -192,8 +205,8 @@ def offer_section(resource: dict) -> dict:
 
 def search_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts)
-    filters = {name: opts.get(name) for name in ("starts_with", "contains", "ends_with", "state", "rate_center")}
-    result = deps.flowroute.search_numbers(**filters, **paging)
+    place = {"state": opts.get("state"), "rate_center": opts.get("rate_center")}
+    result = deps.flowroute.search_numbers(**_number_filters(opts), **place, **paging)
     offers = (result.get("data") or [])[:25]  # the parser caps --limit at 25; a message holds 50 blocks
     if not offers:
         return message("No numbers for sale match that search." if paging["offset"] == 0 else "No more numbers.")
