@@ -463,7 +463,8 @@ class Relay:
                 newest = max(moment for moment in (parse_time(post["at"]) for post in posts) if moment)
                 self.store.save_state(WATERMARK, iso(min(newest, now)))
             else:  # a first start: history stays history, unless a backfill window is asked for
-                start = now - timedelta(minutes=self.settings.backfill_minutes)
+                # Whole seconds: a record stamped just after start-up must not fall below the floor by rounding.
+                start = (now - timedelta(minutes=self.settings.backfill_minutes)).replace(microsecond=0)
                 self.store.save_state(WATERMARK, iso(start))
                 self.store.save_state(FLOOR, iso(start))
             subscriptions = replay_subscriptions(events)

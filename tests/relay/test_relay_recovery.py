@@ -1,0 +1,46 @@
+"""A bot on a new, empty disk rebuilds its relay state from its own Slack posts: no replay, no gap."""
+
+from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
+
+
+def test_an_empty_database_after_relaying_reposts_nothing_and_delivers_what_came_while_down(relay_bot):
+    first = relay_bot()
+    first.command("inbox subscribe 12065550100 C0ALERTS")
+    first.command("inbox subscribe all C0OPS")
+    first.command("inbox subscribe 13125550123 C0AUDIT")
+    first.slack.wait_for(lambda: len(first.store.get_subscriptions()) == 3)
+    first.command("inbox unsubscribe 13125550123 C0AUDIT")
+    first.slack.wait_for(lambda: len(first.store.get_subscriptions()) == 2)
+    first.relay.poll_now()
+    relayed = [first.sandbox.inject_message(REMOTE, number, f"before the wipe {i}")["id"]
+               for i, number in enumerate([SEATTLE, SALES, CHICAGO, SEATTLE])]
+    first.relay.poll_now()
+    assert first.relay.send_pending() == 4
+    first.stop()
+
+    while_down = first.sandbox.inject_message(REMOTE, SALES, "sent while the bot was down")
+    second = relay_bot()  # a new database file: the disk was wiped
+    assert second.store.get_subscriptions() == []
+    second.relay.poll_now()
+    second.relay.send_pending()
+
+    posted = posted_ids(second.slack)
+    assert len(posted) == len(set(posted)) and set(posted) == {*relayed, while_down["id"]}
+    assert posted_ids(second.slack, "C0OPS")[-1] == while_down["id"]
+    assert {(s["number"], s["channel_id"]) for s in second.store.get_subscriptions()} == {
+        (SEATTLE, "C0ALERTS"), ("all", "C0OPS")}
+    counts = second.relay.status()["counts"]
+    assert counts["delivered"] == 5 and counts["pending"] == 0
+    second.relay.poll_now()
+    assert second.relay.send_pending() == 0
+
+
+def test_recovery_runs_once_and_a_fresh_workspace_starts_without_replaying_history(relay_bot):
+    bot = relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS")
+    summary = bot.relay.recover_if_empty()
+    assert summary["posts"] == 0 and summary["subscriptions"] == 0
+    assert bot.relay.recover_if_empty() is None
+    bot.relay.poll_now()
+    bot.relay.send_pending()
+    assert posted_ids(bot.slack) == []
+    assert len(bot.slack.calls_to("users.conversations")) == 1
