@@ -50,15 +50,15 @@ LOADING_TIMEOUT = 15.0
 CHANNELS = {"ops": "C0OPS", "alerts": "C0ALERTS", "audit": "C0AUDIT", "random": "C0RANDOM",
             "secret-ops": "G0SECRET", "old": "C0OLD"}
 USERS = {"alice": "U0ADMIN", "bob": "U0BOB"}
-CONSOLE_COMMANDS = {
-    ":help": "this help",
-    ":channel": "NAME  switch channel (no NAME: list them; a new name creates one)",
-    ":user": "NAME  act as another user (bob is not an admin; alice is)",
-    ":sms": "FROM TO TEXT  an inbound SMS arrives at the Flowroute sandbox",
-    ":mms": "FROM TO URL TEXT  an inbound MMS (URL: the media, comma-separated for several)",
-    ":reply": "TEXT  reply in the last thread (two-way conversations)",
-    ":poll": "poll Flowroute for inbound messages now",
-    ":quit": "stop everything and leave (Ctrl-C and Ctrl-D too)",
+CONSOLE_COMMANDS = {  # name -> (arguments, what it does)
+    ":help": ("", "this help"),
+    ":channel": ("NAME", "switch channel (no NAME: list them; a new name creates one)"),
+    ":user": ("NAME", "act as another user (bob is not an admin; alice is)"),
+    ":sms": ("FROM TO TEXT", "an inbound SMS arrives at the Flowroute sandbox"),
+    ":mms": ("FROM TO URL TEXT", "an inbound MMS (URL: the media; comma-separated for several)"),
+    ":reply": ("TEXT", "reply in the last thread (two-way conversations)"),
+    ":poll": ("", "poll Flowroute for inbound messages now"),
+    ":quit": ("", "stop everything and leave (Ctrl-C and Ctrl-D too)"),
 }
 _MISSING, _KEEP, _SKIP, _CANCEL = object(), object(), object(), object()
 
@@ -149,9 +149,16 @@ class DemoStack:
         self._exit.callback(self.server.stop)
         ready.set()
         self.driver = SlackDriver(self.slack, self.server.url() + EVENTS_PATH, signing_secret)
+        self._exit.callback(self._let_go_of_connection)
         scheduler = self.deps.extras.get("scheduler")
         if scheduler is not None:
             scheduler.start()
+
+    def _let_go_of_connection(self) -> None:
+        """The driver keeps its last response, whose keep-alive connection would hold the HTTP server open."""
+        response, self.driver.last_response = self.driver.last_response, None
+        if response is not None:
+            response.close()
 
     @property
     def relay(self):
@@ -368,6 +375,7 @@ class Console:
         self._next_number = 1
         self._shown: dict[str, str] = {}  # message id -> content last rendered
         self.last_thread: tuple[str, str] | None = None
+        self.shown_count = 0  # messages rendered so far
         self._events: queue.Queue = queue.Queue()
         self._pending = 0
         self._last_event_at = 0.0
@@ -465,6 +473,7 @@ class Console:
                 lines = render.thread_lines(lines, render.summary(parent[0]) if parent else "…")
             if message.ephemeral_to is None and message.source == "api" and message.channel == self.channel:
                 self.last_thread = (message.channel, message.thread_ts or message.ts)
+            self.shown_count += 1
             self.emit([""] + lines)
 
     def settle(self, started: float) -> None:
@@ -514,8 +523,11 @@ class Console:
         if line.startswith(":"):
             return self.console_command(line)
         click = re.fullmatch(r"(?:click\s+)?(\d+)", line, re.I)
+        label = re.fullmatch(r"click\s+(\D.*)", line, re.I)
         if click:
             self.click(int(click.group(1)))
+        elif label:
+            self.click(self.latest_labelled(label.group(1)))
         elif line.startswith("/"):
             self.slash(line)
         else:
@@ -560,7 +572,7 @@ class Console:
 
     def say(self, text: str, thread: tuple[str, str] | None = None) -> None:
         """Post a message as the user (the bot receives the `message` event)."""
-        started = time.monotonic()
+        started, shown = time.monotonic(), self.shown_count
         channel, thread_ts = thread or (self.channel, None)
         try:
             self.stack.driver.post_user_message(text, user=self.user, channel=channel, thread_ts=thread_ts)
@@ -568,12 +580,21 @@ class Console:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
         self.settle(started)
+        if self.shown_count == shown:
+            self.note(f"(posted in #{self.stack.slack.channel_name(channel)}{' in the thread' if thread else ''};"
+                      " the bot did not answer)")
 
-    def click(self, number: int) -> None:
+    def latest_labelled(self, label: str) -> int | None:
+        """The number of the newest button on screen whose label is `label` (case-insensitive)."""
         with self._lock:
-            entry = self._clickables.get(number)
+            numbers = [n for n, (_, item) in self._clickables.items() if item.text.lower() == label.strip().lower()]
+        return max(numbers, default=None)
+
+    def click(self, number: int | None) -> None:
+        with self._lock:
+            entry = self._clickables.get(number) if number is not None else None
         if entry is None:
-            self.emit(f"There is no button {number} on screen (messages that changed get new numbers).")
+            self.emit("There is no such button on screen (messages that changed get new numbers).")
             return
         message_id, item = entry
         if item.kind == "button":
@@ -753,11 +774,13 @@ class Console:
         return True
 
     def cmd_help(self, _rest: str) -> None:
-        width = max(len(name) for name in CONSOLE_COMMANDS)
+        usages = {name: f"{name} {args}".strip() for name, (args, _text) in CONSOLE_COMMANDS.items()}
+        width = max(len(usage) for usage in usages.values())
         self.emit([self.style.bold("Console commands") + " (never sent to the bot):"]
-                  + [f"  {name.ljust(width)}  {text}" for name, text in CONSOLE_COMMANDS.items()]
+                  + [f"  {usages[name].ljust(width)}  {text}" for name, (_args, text) in CONSOLE_COMMANDS.items()]
                   + [f"Anything starting with {SLASH} goes to the bot as the slash command; other text is posted",
-                     "in the channel as a message. Buttons show as [N]: type N (or click N) to press one.",
+                     "in the channel as a message. Buttons show as [N]: type N (or click N, or click LABEL for",
+                     "the newest button with that label) to press one.",
                      f"{SLASH} help lists the bot's commands."])
 
     def cmd_channel(self, rest: str) -> None:
@@ -832,9 +855,12 @@ class Console:
             return
         started = time.monotonic()
         try:
-            relay.poll_now()
+            result = relay.poll_now()
         except Exception as error:  # noqa: BLE001 - show it, keep the console alive
             self.emit(f"⚠️  Poll failed: {error}")
+            return
+        self.note(f"(polled Flowroute: {result.summary()})")
+        relay.send_pending()  # what the scheduler's job does right after a poll
         self.settle(started)
 
 
@@ -855,23 +881,58 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = parse_args(list(argv or []))
-    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    root = logging.getLogger()
-    saved_level = root.level
-    if not args.verbose:
-        root.setLevel(max(saved_level, logging.WARNING))
-    script = None
     try:
-        if args.script and args.script != "-":
-            script = open(args.script, encoding="utf-8")  # noqa: SIM115 - closed in finally
-        return _run(args, stdin, stdout, script)
+        script = open(args.script, encoding="utf-8") if args.script and args.script != "-" else None  # noqa: SIM115
     except OSError as error:
         print(f"console: {error}", file=sys.stderr)
         return 2
+    try:
+        with _log_levels(verbose=args.verbose):
+            return _run(args, stdin or sys.stdin, stdout or sys.stdout, script)
     finally:
         if script is not None:
             script.close()
-        root.setLevel(saved_level)
+
+
+@contextlib.contextmanager
+def _log_levels(*, verbose: bool):
+    """WARNING and up for the session unless verbose (the bot logs every request at INFO), then restore."""
+    root, bolt = logging.getLogger(), logging.getLogger("flowroute_bot.bolt")
+    saved = root.level, bolt.level
+    if not verbose:
+        root.setLevel(max(root.level, logging.WARNING))
+        bolt.setLevel(logging.ERROR)  # "Unhandled request" warnings for events the bot does not listen to
+    try:
+        yield
+    finally:
+        root.setLevel(saved[0])
+        bolt.setLevel(saved[1])
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Log lines printed through the console, above the prompt instead of through it."""
+
+    def __init__(self, console: Console):
+        super().__init__()
+        self.console = console
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.note(self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never break the console
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _logs_through(console: Console):
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [ConsoleLogHandler(console)]
+    try:
+        yield
+    finally:
+        root.handlers = saved
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, script: TextIO | None) -> int:
@@ -879,20 +940,19 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, script: TextIO
     stack = DemoStack(poll_seconds=args.poll_seconds)
     try:
         stack.start()
+    except KeyboardInterrupt:
+        return 0
     except Exception as error:  # noqa: BLE001 - one line, not a traceback
         print(f"console: could not start the demo: {error}", file=sys.stderr)
         return 1
-    try:
-        styled = stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
-        style = render.AnsiStyle() if styled else render.Style()
-        console = Console(stack, None, stdout, style=style)
-        if interactive:
-            console.reader = TerminalInput(_readline_completer(console))
-        else:
-            console.reader = ScriptInput(script or stdin)
-        return console.run()
-    finally:
-        _quietly(stack.stop)
+    styled = stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
+    console = Console(stack, None, stdout, style=render.AnsiStyle() if styled else render.Style())
+    console.reader = TerminalInput(_readline_completer(console)) if interactive else ScriptInput(script or stdin)
+    with _logs_through(console):
+        try:
+            return console.run()
+        finally:
+            _quietly(stack.stop)
 
 
 def _readline_completer(console: Console):

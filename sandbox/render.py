@@ -321,7 +321,8 @@ def render_message(message: Any, *, names: Names | None = None, style: Style | N
     if blocks:
         out = render_blocks(blocks, names=names, style=style, first_number=first_number)
     else:
-        out = Rendered(_indented(mrkdwn(getattr(message, "text", "") or "", names, style)))
+        text = getattr(message, "text", "") or ""
+        out = Rendered(_indented(mrkdwn(text, names, style)) if text else [])
     for attachment in getattr(message, "attachments", None) or []:
         out.lines += _attachment_lines(attachment, names, style)
     for file in getattr(message, "files", None) or []:
