@@ -70,7 +70,7 @@ class Terminal:
 def terminal():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FLOWROUTE_"))}
     env.update(TERM="xterm", NO_COLOR="1", PYTHONUNBUFFERED="1")
-    term = Terminal([sys.executable, "-m", "bot", "console"], env)
+    term = Terminal([sys.executable, "-m", "bot", "console", "--poll-seconds", "1"], env)
     try:
         yield term
     finally:
@@ -90,6 +90,16 @@ def test_interactive_session_with_completion_then_ctrl_c(terminal):
     shown = terminal.expect(PROMPT)
     assert b"/flowroute numbers show 12065550100" in shown
     assert b"Seattle support" in shown and b"[1] Set routes" in shown
+
+    terminal.send(b"/flowroute inbox subscribe 12065550100 here\r")
+    assert b"will be posted in #ops" in terminal.expect(PROMPT)
+    terminal.send(b":sms 12065559876 12065550100 ping from the pty\r")
+    terminal.expect(PROMPT)
+    terminal.send(b"/flowroute nu")  # half typed when the scheduler's poll relays the SMS
+    relayed = terminal.expect(b"ping from the pty")
+    assert b"SMS from +1 206-555-9876 to +1 206-555-0100" in relayed
+    terminal.expect(PROMPT + b"/flowroute nu")  # the prompt is drawn again below it, with what was typed
+    terminal.send(b"\x15")  # Ctrl-U: clear the line
 
     terminal.send(b"\x03")  # Ctrl-C at the prompt
     assert terminal.wait() == 0
