@@ -116,14 +116,14 @@ class Relay:
         """Make a running send round return instead of waiting for pacing or Retry-After."""
         self._stopping.set()
 
-    def run_cycle(self) -> None:
+    def run_cycle(self, send_budget: float | None = None) -> None:
         """The scheduler's poll job: fetch and save, then notify."""
         try:
             self.poll_now()
         except (FlowrouteError, SlackApiError, OSError) as error:
             log.warning("Inbound poll failed: %s", failure_line(error))
         finally:
-            self.send_pending()
+            self.send_pending(send_budget)
 
     # --- poll: fetch and save ---------------------------------------------------------------------------
 
@@ -277,7 +277,11 @@ class Relay:
     # --- send: notify -----------------------------------------------------------------------------------
 
     def send_pending(self, budget: float | None = None) -> int:
-        """Post pending outbox rows; returns how many were delivered. One sender at a time; others return."""
+        """Post pending rows for about `budget` seconds; returns how many were delivered.
+
+        One sender at a time (others return at once). Rows not yet ready (pacing, Retry-After, backoff) are
+        waited for only within the budget; the scheduler's send job comes back for them.
+        """
         if not self._send_lock.acquire(blocking=False):
             return 0
         try:
@@ -291,7 +295,7 @@ class Relay:
         for row in self.store.get_pending_outbox():
             queues.setdefault(row["channel_id"], deque()).append(row)
         delivered = 0
-        while queues and not self._stopping.is_set():
+        while queues and not self._stopping.is_set() and time.monotonic() < deadline:
             channel = min(queues, key=lambda name: self._ready_time(name, queues[name][0]))
             wait = self._ready_time(channel, queues[channel][0]) - time.time()
             if wait > 0:

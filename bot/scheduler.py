@@ -8,7 +8,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 POLL_JOB_ID = "relay-poll"
 SEND_JOB_ID = "relay-send"
-SEND_SECONDS = 2  # retries and paced backlogs are picked up this often between polls
+SEND_SECONDS = 1  # paced backlogs and retries are picked up this often (Slack takes ~1 post/s per channel)
+SEND_BUDGET = 0.8  # each run posts what is ready and returns before the next run is due
 
 
 def build_scheduler(relay, settings) -> BackgroundScheduler:
@@ -16,9 +17,10 @@ def build_scheduler(relay, settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True, "misfire_grace_time": None}
     scheduler.add_job(relay.run_cycle, "interval", seconds=settings.poll_seconds, id=POLL_JOB_ID,
-                      name="Poll Flowroute for inbound messages", next_run_time=datetime.now(UTC), **common)
+                      kwargs={"send_budget": SEND_BUDGET}, name="Poll Flowroute for inbound messages",
+                      next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,
-                      name="Post pending inbound messages to Slack", **common)
+                      kwargs={"budget": SEND_BUDGET}, name="Post pending inbound messages to Slack", **common)
     relay.next_poll_at = lambda: next_run(scheduler, POLL_JOB_ID)
     return scheduler
 
