@@ -518,7 +518,7 @@ class Console:
 
     def dispatch(self, line: str) -> bool:
         """Act on one line; False means quit."""
-        if not line or line.startswith("#"):
+        if not line or (line.startswith("#") and not self.reader.interactive):  # comments in scripts
             return True
         if line.startswith(":"):
             return self.console_command(line)
