@@ -258,7 +258,10 @@ def _buy_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     number = _button_number(offer)
     key = f"numbers buy:{number}:{offer.get('nonce')}"
     if not deps.store.claim(key, user_id):
-        raise UserError(f"{number_text(number)} was already bought (or is being bought) from this button.")
+        raise UserError(
+            f"This Buy button was already used for {number_text(number)}: the purchase is done or in progress. "
+            f"Check with `/flowroute numbers show {number}`."
+        )
     try:
         audited(deps, user_id, "numbers buy", number_text(number), deps.flowroute.purchase_number, number)
     except FlowrouteError as error:
@@ -420,7 +423,9 @@ def _release_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     number = _button_number(value)
     key = f"numbers release:{number}:{value.get('nonce')}"
     if not deps.store.claim(key, user_id):
-        raise UserError(f"{number_text(number)} was already released (or is being released) from this button.")
+        raise UserError(
+            f"This Release button was already used for {number_text(number)}: the release is done or in progress."
+        )
     try:
         audited(deps, user_id, "numbers release", number_text(number), deps.flowroute.release_number, number)
     except FlowrouteError as error:

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from handlers.common import number_text
 from handlers.numbers import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION, ROUTES_SET_OPEN_ACTION
 from tests.harness import ADMIN, OPS, USER
 
@@ -127,6 +128,12 @@ def test_exchanges_for_an_area_code(bot):
 
 # --- search and buy ---------------------------------------------------------------------------------
 
+def offered(bot, message):
+    """The numbers a message's Buy buttons offer, in order."""
+    buys = [b for b in bot.driver.buttons(message) if b["action_id"] == NUMBERS_BUY_ACTION]
+    return [json.loads(b["value"])["number"] for b in buys]
+
+
 def search_for(bot, number):
     """Search results holding exactly `number` (searching by its ten national digits)."""
     page = shown(bot, bot.command(f"numbers search --ends-with {number[1:]}"))
@@ -168,6 +175,20 @@ def test_buy_from_search_buys_replaces_the_message_announces_and_audits(bot):
     assert (row["user_id"], row["action"], row["target"], row["ok"]) == (ADMIN, "numbers buy", "+1 206-555-0142", 1)
 
 
+def test_buying_from_a_list_keeps_the_other_offers(bot):
+    bot.driver.include_ephemeral_message = True  # a payload that carries the clicked message's blocks
+    page = shown(bot, bot.command("numbers search --starts-with 206555 --limit 2"))
+    offers = offered(bot, page)
+    assert len(offers) == 2
+    bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)  # the driver presses the first Buy button
+
+    replaced = wait_for_edit(bot, page)
+    body = texts(replaced.blocks)
+    assert f"bought *{number_text(offers[0])}*" in body
+    assert offered(bot, replaced) == [offers[1]]
+    assert bot.sandbox.account_number(offers[0]) is not None and bot.sandbox.account_number(offers[1]) is None
+
+
 def test_double_clicked_buy_buys_once(bot):
     page = search_for(bot, FOR_SALE)
     bot.sandbox.set_latency(0.3)  # the first purchase is still running when the second click arrives
@@ -175,7 +196,7 @@ def test_double_clicked_buy_buys_once(bot):
     second = bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)
     assert (first.status_code, second.status_code) == (200, 200)
 
-    wait_for_text(bot, "already bought")
+    assert "already used" in wait_for_text(bot, "already used").text
     wait_for_edit(bot, page)
     bot.sandbox.set_latency(0)
     assert len(requests_to(bot, "POST", f"/v2/numbers/{FOR_SALE}")) == 1
