@@ -366,3 +366,13 @@ def test_writes_are_announced_in_the_audit_channel(make_bot):
     announced = wait_for_text(bot, "numbers alias", channel="C0AUDIT", ephemeral=False)
     assert f"<@{ADMIN}>" in announced.text and "+1 646-555-0199" in announced.text
     assert announced.text.startswith(":white_check_mark:")
+
+
+def test_set_routes_button_opens_the_routes_modal_for_that_number(bot):
+    """The contract with the routes area: our button's action_id and value open its modal."""
+    details = shown(bot, bot.command(f"numbers show {ON_ACCOUNT}"))
+    bot.driver.click(details, action_id=ROUTES_SET_OPEN_ACTION)
+    opened = bot.slack.wait_for(lambda: [c for c in bot.slack.calls_to("views.open") if c.response.get("ok")])
+    assert len(opened) == 1
+    view_id = opened[0].response["view"]["id"]
+    assert bot.slack.wait_for(lambda: "206-555-0100" in json.dumps(bot.slack.views[view_id]), timeout=10)
