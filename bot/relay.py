@@ -329,7 +329,7 @@ class Relay:
         ts = row["slack_ts"] or self._post(row, media, has_files=bool(files))
         if files:
             self._attach(row, ts, files)
-        self.store.mark_delivered(mdr_id, channel, ts)
+        self.store.mark_delivered(mdr_id, channel, ts, has_media=bool(media))
 
     def _post(self, row: dict, media: list[dict], *, has_files: bool) -> str:
         channel, mdr_id = row["channel_id"], row["mdr_id"]

@@ -250,13 +250,14 @@ class Store:
         """The text is in Slack; the media files still have to follow."""
         self._update_outbox(mdr_id, channel_id, "in_flight = 0, slack_ts = ?, file_ids = NULL", [slack_ts])
 
-    def mark_delivered(self, mdr_id: str, channel_id: str, slack_ts: str) -> None:
+    def mark_delivered(self, mdr_id: str, channel_id: str, slack_ts: str, *, has_media: bool = True) -> None:
         self._update_outbox(
             mdr_id, channel_id,
             "status = 'delivered', in_flight = 0, slack_ts = ?, delivered_at = ?, last_error = NULL",
             [slack_ts, utc_now()],
         )
-        self._drop_media_if_done(mdr_id)
+        if has_media:
+            self._drop_media_if_done(mdr_id)
 
     def mark_retry(self, mdr_id: str, channel_id: str, *, error: str, next_attempt_at: float | None = None) -> None:
         if next_attempt_at is None:
