@@ -30,10 +30,15 @@ def make_wsgi_app(app: App, ready: threading.Event):
 
 
 class HttpServer:
-    """A waitress server that can run in the foreground (production) or a thread (tests, console)."""
+    """A waitress server that can run in the foreground (production) or a thread (tests, console).
+
+    waitress's own `run()` only returns on a signal, so we drive its event loop ourselves and stop it
+    by flag: `stop()` is prompt and leaves no thread behind.
+    """
 
     def __init__(self, wsgi, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
         self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="flowroute-slack-ops")
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -44,7 +49,14 @@ class HttpServer:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        server = self._server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=1.0, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+        finally:
+            for channel in list(server._map.values()):
+                channel.close()
+            server.task_dispatcher.shutdown()
 
     def start(self) -> str:
         self._thread = threading.Thread(target=self.serve_forever, name="http-server", daemon=True)
@@ -52,6 +64,8 @@ class HttpServer:
         return self.url()
 
     def stop(self) -> None:
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop serving (safe from a signal handler or another thread)."""
+        self._stopping.set()
+        self._server.pull_trigger()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
