@@ -49,7 +49,7 @@ ROW_ERRORS = frozenset({
 NO_METHOD_ERRORS = frozenset({"unknown_method", "missing_scope", "not_allowed_token_type"})
 
 DELIVERED, RETRY, SKIP, STOP = "delivered", "retry", "skip", "stop"
-SLACK_CLOCK_MARGIN = 900  # seconds of history before an unsure attempt that are searched for its post
+SLACK_CLOCK_MARGIN = 900  # seconds of history either side of an unsure attempt searched for its post
 
 
 @dataclass
@@ -374,9 +374,10 @@ class Relay:
 
     def _find_post(self, row: dict) -> str | None:
         """The ts of our post of this record if an unanswered attempt did reach Slack."""
-        oldest = (row["attempted_at"] or time.time()) - SLACK_CLOCK_MARGIN
+        attempted = row["attempted_at"] or time.time()
         # Top-level posts only: when posts move into conversation threads, search the thread too.
-        for message in self._history(row["channel_id"], oldest=oldest, pages=self.config.check_pages):
+        for message in self._history(row["channel_id"], oldest=attempted - SLACK_CLOCK_MARGIN,
+                                     latest=attempted + SLACK_CLOCK_MARGIN, pages=self.config.check_pages):
             payload = relay_payload(message)
             if payload and payload.get("mdr_id") == row["mdr_id"]:
                 return message["ts"]
@@ -394,14 +395,15 @@ class Relay:
                 return False
         return False
 
-    def _history(self, channel: str, *, oldest: float | None = None, pages: int) -> Iterator[dict]:
+    def _history(self, channel: str, *, pages: int, oldest: float | None = None,
+                 latest: float | None = None) -> Iterator[dict]:
         """The channel's top-level messages, newest first, with metadata."""
         cursor = None
+        bounds = {name: f"{max(0.0, value):.6f}" for name, value in (("oldest", oldest), ("latest", latest))
+                  if value is not None}
         for _ in range(pages):
-            page = self.slack.conversations_history(
-                channel=channel, include_all_metadata=True, limit=200, cursor=cursor,
-                oldest=None if oldest is None else f"{max(0.0, oldest):.6f}",
-            )
+            page = self.slack.conversations_history(channel=channel, include_all_metadata=True, limit=200,
+                                                    cursor=cursor, **bounds)
             yield from page.get("messages") or []
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -441,8 +443,8 @@ class Relay:
 
     def status(self) -> dict:
         now = time.time()
-        blocked = {channel: iso(datetime.fromtimestamp(until, UTC)) for channel, until in self._ready_at.items()
-                   if until - now > self.config.pace_seconds}
+        blocked = {channel: iso(datetime.fromtimestamp(until, UTC)) for channel, until in dict(self._ready_at).items()
+                   if until - now > self.config.pace_seconds}  # beyond pacing: a Retry-After wait
         return {
             "last_poll": self.store.get_state(LAST_POLL),
             "watermark": self.store.get_state(WATERMARK),
