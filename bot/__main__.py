@@ -52,17 +52,13 @@ def _run_http(app, settings) -> int:
 
     ready = threading.Event()
     server = HttpServer(make_wsgi_app(app, ready), port=settings.port)
-    # SIGTERM leaves the serving loop like Ctrl-C (closing the socket under it raised EBADF instead), so
-    # run_bot's shutdown stops the relay and waits for a running poll before the process exits.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
     ready.set()
     logging.getLogger("flowroute_bot").info("Serving Slack requests on port %s", server.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.stop()
     return 0
 
 
