@@ -175,11 +175,11 @@ def e911_show_command(ctx: CommandContext) -> None:
 def e911_numbers_command(ctx: CommandContext) -> None:
     address_id = ctx.args["ADDRESS_ID"]
     record = ctx.deps.flowroute.get_e911(address_id)["data"]
-    numbers = (ctx.deps.flowroute.list_e911_numbers(address_id) or {}).get("data") or []
-    ctx.respond(**numbers_message(record, numbers))
+    page = ctx.deps.flowroute.list_e911_numbers(address_id) or {}
+    ctx.respond(**numbers_message(record, page.get("data") or [], more=bool((page.get("links") or {}).get("next"))))
 
 
-def numbers_message(record: dict, numbers: list[dict]) -> dict:
+def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) -> dict:
     where = address_line(attrs(record))
     if not numbers:
         return message(f"No numbers use E911 address `{escape(record.get('id'))}` ({where}).")
@@ -187,6 +187,9 @@ def numbers_message(record: dict, numbers: list[dict]) -> dict:
     blocks = [header(f"Numbers using E911 address {record.get('id')}"), section(where)]
     for first in range(0, len(lines), LINES_PER_SECTION * 2):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION * 2])))
+    if more:
+        # Paging this list is implied by Flowroute's links but undocumented (flowroute-api.md §5.7): first page only.
+        blocks.append(context(f"Showing the first {len(numbers)}; Flowroute has more."))
     return message(f"{len(numbers)} number(s) use E911 address {record.get('id')}", blocks[:50])
 
 
@@ -591,7 +594,9 @@ def changed_fields(original: dict, fields: dict) -> dict:
         if not same:
             changes[field] = after
     if "address_type" in changes and changes["address_type"] is None:
-        changes["address_type_number"] = None  # removing the type removes its number too
+        # Guess [UNCONFIRMED]: Flowroute documents PATCH with only the fields to change, not whether null
+        # clears a field; we send null for both unit fields only when the user picked "(none)" on purpose.
+        changes["address_type_number"] = None
     return changes
 
 
