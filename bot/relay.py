@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import requests
+import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -265,7 +266,7 @@ class Relay:
                     if response.status_code != 200:
                         raise MediaError(f"HTTP {response.status_code}, the link may have expired")
                     content = response.raw.read(self.config.max_media_bytes + 1, decode_content=True)
-            except requests.RequestException as error:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
                 if attempt == 1:
                     continue
                 raise MediaError(f"download failed ({type(error).__name__})") from None
