@@ -773,5 +773,5 @@ def _refusal(deps: Deps, user_id: str, what: str) -> str | None:
     try:
         require_admin(deps, user_id, what)
     except UserError:
-        return f"Only Flowroute admins can {what}. Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."
+        return f"Sorry, only Flowroute admins can {what}. Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."
     return None
