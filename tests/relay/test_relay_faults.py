@@ -147,3 +147,29 @@ def test_posts_are_paced_per_channel_without_one_channel_waiting_for_another(rel
         times = [c.at for c in bot.slack.calls_to("chat.postMessage") if c.args["channel"] == channel]
         assert len(times) == 4 and all(b - a >= 0.29 for a, b in zip(times, times[1:], strict=False))
     assert 0.85 <= elapsed < 2.0  # 3 gaps of 0.3 s; the two channels were served side by side
+
+
+def test_an_mms_file_share_that_got_no_answer_is_looked_up_not_shared_twice(relay_bot):
+    from slack_sdk import WebClient
+
+    bot = relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS")
+    bot.relay.slack = WebClient(token=bot.slack.token, base_url=bot.slack.api_url, timeout=0.5, retry_handlers=[])
+    stalled = []
+
+    def stall_the_first_file_share(event, message):
+        """Slack stores the shared file, but its answer comes after the bot's timeout."""
+        if event == "posted" and message.files and not stalled:
+            stalled.append(message.ts)
+            time.sleep(1.0)
+
+    bot.slack.subscribe(stall_the_first_file_share)
+    bot.relay.poll_now()
+    mdr = bot.sandbox.inject_message(REMOTE, SEATTLE, "meter photo", media_urls=["https://example.com/m.png"])
+    bot.relay.poll_now()
+    assert bot.relay.send_pending() == 0  # timed out waiting for files.completeUploadExternal
+    bot.slack.wait_for(lambda: bot.relay.send_pending() == 1 or bot.relay.status()["counts"]["delivered"], timeout=10)
+
+    assert posted_ids(bot.slack) == [mdr["id"]]
+    assert len(bot.slack.calls_to("files.completeUploadExternal")) == 1
+    shares = [m for m in bot.slack.messages("C0OPS", include_ephemeral=False) if m.files]
+    assert len(shares) == 1 and bot.slack.calls_to("conversations.replies")
