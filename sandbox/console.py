@@ -495,11 +495,13 @@ class Console:
 
     def run(self) -> int:
         self.stack.slack.subscribe(self._on_event)
-        self._printer.start()
+        with sigint_blocked():
+            self._printer.start()
         try:
             self.emit(self.banner())
             self._loop()
         except KeyboardInterrupt:
+            _ignore_sigint()  # shutting down from here on: a second Ctrl-C must not cut it short
             self.emit(["", "Interrupted."])
         except EOFError:
             if self.reader.interactive:
@@ -939,8 +941,10 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, script: TextIO
     interactive = script is None and args.script != "-" and stdin.isatty() and stdout.isatty()
     stack = DemoStack(poll_seconds=args.poll_seconds)
     try:
-        stack.start()
-    except KeyboardInterrupt:
+        with sigint_blocked():
+            stack.start()
+    except KeyboardInterrupt:  # Ctrl-C while starting
+        _quietly(stack.stop)
         return 0
     except Exception as error:  # noqa: BLE001 - one line, not a traceback
         print(f"console: could not start the demo: {error}", file=sys.stderr)
@@ -948,11 +952,22 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, script: TextIO
     styled = stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
     console = Console(stack, None, stdout, style=render.AnsiStyle() if styled else render.Style())
     console.reader = TerminalInput(_readline_completer(console)) if interactive else ScriptInput(script or stdin)
-    with _logs_through(console):
-        try:
-            return console.run()
-        finally:
-            _quietly(stack.stop)
+    in_main = threading.current_thread() is threading.main_thread()
+    saved_handler = signal.getsignal(signal.SIGINT) if in_main else None
+    if interactive and in_main:
+        # Ctrl-C must work even when started with SIGINT ignored (as `cmd &` does); Python then installs nothing.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _logs_through(console):
+            try:
+                return console.run()
+            except KeyboardInterrupt:  # a second Ctrl-C while the first one was being handled
+                return 0
+            finally:
+                _quietly(stack.stop)
+    finally:
+        if saved_handler is not None:
+            signal.signal(signal.SIGINT, saved_handler)
 
 
 def _readline_completer(console: Console):
@@ -969,12 +984,35 @@ def _readline_completer(console: Console):
     return complete
 
 
+@contextlib.contextmanager
+def sigint_blocked():
+    """Threads started inside inherit a signal mask without SIGINT, so Ctrl-C always reaches the main thread.
+
+    readline waits in select() without a timeout and only notices a signal that interrupts that call; where
+    the kernel may hand a process's SIGINT to any thread, one taken by a server thread would go unnoticed.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_sigint():
+    """Ignore Ctrl-C (main thread only); returns the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _quietly(fn) -> None:
     """Run a shutdown step with Ctrl-C ignored, so a second Ctrl-C cannot leave threads behind."""
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    previous = _ignore_sigint()
     try:
         fn()
     finally:
-        if in_main:
+        if previous is not None:
             signal.signal(signal.SIGINT, previous)
