@@ -163,6 +163,7 @@ def test_create_directly_with_a_bad_value_sends_nothing(bot):
     result = bot.command("routes create uri not-a-sip-uri office")
     post = bot.reply(result)
     assert "Route not created" in post["text"] and "SIP URI" in post["text"]
+    assert "needs a TYPE and a VALUE" in bot.reply(bot.command("routes create host"))["text"]
     assert writes(bot) == []
 
 
@@ -378,6 +379,24 @@ def test_delete_asks_first_then_deletes_an_unused_route_and_replaces_the_confirm
     assert (entry["action"], entry["ok"]) == ("routes delete", 1)
 
 
+def test_delete_double_click_deletes_once(bot):
+    confirmation = shown(bot, bot.command("routes delete 3"))
+    bot.sandbox.set_latency(0.5)  # keeps the first delete in flight while the second click arrives
+    try:
+        bot.driver.click(confirmation, action_id=ROUTES_DELETE_ACTION)
+        bot.driver.click(confirmation, action_id=ROUTES_DELETE_ACTION)
+        already = bot.slack.wait_for(
+            lambda: next((p for p in bot.slack.response_posts() if "already done" in p.get("text", "")), None),
+            timeout=10,
+        )
+        assert already["response_type"] == "ephemeral"
+        wait_for_edit(bot, confirmation)
+    finally:
+        bot.sandbox.set_latency(0)
+    assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/routes/3")]
+    assert len(bot.store.get_audit()) == 1
+
+
 def test_delete_of_a_route_in_use_shows_a_readable_line(bot):
     confirmation = shown(bot, bot.command("routes delete 1"))
     bot.driver.click(confirmation, action_id=ROUTES_DELETE_ACTION)
@@ -423,3 +442,27 @@ def test_non_admin_submissions_and_clicks_are_refused_with_nothing_sent(bot):
     assert refusal["response_type"] == "ephemeral"
     assert writes(bot) == []
     assert bot.sandbox.route("3") is not None
+
+
+# --- Slack limits for large accounts (pure builders, checked with the emulator's validators) -----------------
+
+def many_routes(count):
+    return [{"id": str(100 + i), "attributes": {"alias": f"route-{i}-" + "x" * 90, "route_type": "uri",
+                                                 "value": f"sip:user{i}@" + "a" * 200 + ".example.com"}}
+            for i in range(count)]
+
+
+def test_a_large_account_still_gives_valid_selects_and_lists():
+    from handlers.routes import routes_list_message, set_routes_view
+    from sandbox.slack import blocks_errors, view_errors
+
+    view = set_routes_view(SEATTLE_SUPPORT, many_routes(150), "240", None, {"number": SEATTLE_SUPPORT})
+    assert view_errors(view) == []
+    primary = block(view, ROUTES_PRIMARY_BLOCK)["element"]
+    assert [len(group["options"]) for group in primary["option_groups"]] == [100, 50]
+    assert primary["initial_option"]["value"] == "240"
+    assert block(view, ROUTES_FAILOVER_BLOCK)["element"]["initial_option"]["value"] == "none"
+
+    listing = routes_list_message(many_routes(100), route_type=None, limit=100, offset=0, has_next=True)
+    assert blocks_errors(listing["blocks"]) == []
+    assert texts(listing["blocks"]).count("route-") == 100
