@@ -20,7 +20,7 @@ from handlers.common import Deps
 log = logging.getLogger("flowroute_bot")
 
 LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
-WORK_THREADS = 8
+WORK_THREADS = 16
 
 
 def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) -> Deps:
