@@ -339,7 +339,10 @@ def _open_create_modal(ctx: CommandContext) -> None:
 
 
 def _add_edge_strategies(deps: Deps, view_id: str, view_hash: str, metadata: dict) -> None:
-    """Fetch the edge strategies once (they rarely change) and add the optional select to the open form."""
+    """Fetch the edge strategies once (they rarely change) and add the optional select to the open form.
+
+    Guess: Slack keeps what the user already typed across views.update when block_id/action_id stay the same.
+    """
     try:
         strategies = (deps.flowroute.list_edge_strategies() or {}).get("data") or []
     except FlowrouteError as error:
@@ -435,7 +438,10 @@ def _quick_client(deps: Deps) -> FlowrouteClient:
 
 
 def _field_for(error: FlowrouteError) -> str:
-    """The form field a Flowroute refusal is about: JSON:API `source.pointer` first, else its wording."""
+    """The form field a Flowroute refusal is about: JSON:API `source.pointer` first, else its wording.
+
+    Guess: Flowroute's error bodies are not documented per field; this reads the words it uses.
+    """
     if isinstance(error, FlowrouteConnectionError):
         return ROUTES_VALUE_BLOCK
     pointers = " ".join(str((item.get("source") or {}).get("pointer") or "") for item in error.errors
@@ -452,6 +458,7 @@ def _field_for(error: FlowrouteError) -> str:
 
 
 def _form_error_text(error: FlowrouteError) -> str:
+    # Guess: Slack documents no length limit for response_action errors; 500 characters reads well.
     if isinstance(error, FlowrouteConnectionError):
         return (
             f"{error} (the form waits about 2 seconds). The route may or may not have been created: "
@@ -704,6 +711,7 @@ def _delete_clicked(deps: Deps, user_id: str, raw_value: str, respond: Reply) ->
 
 
 def still_in_use_text(alias: str, error: FlowrouteError) -> str:
+    # Guess: a 403 that mentions numbers is the documented "This Route has numbers still associated to it."
     if "number" in f"{error.title or ''} {error.detail or ''}".lower():
         return (
             f":warning: Route *{escape(alias)}* is still used by one or more numbers, so Flowroute kept it "
