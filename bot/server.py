@@ -66,6 +66,9 @@ class HttpServer:
     def stop(self) -> None:
         """Stop serving (safe from a signal handler or another thread)."""
         self._stopping.set()
-        self._server.pull_trigger()
+        try:
+            self._server.pull_trigger()  # wake the loop now rather than at its next 1 s timeout
+        except OSError:
+            pass  # the loop already saw the flag and closed its trigger
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
