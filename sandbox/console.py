@@ -687,7 +687,13 @@ class Console:
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         while True:
-            for block in [b for b in inputs if not errors or b.get("block_id") in errors]:
+            to_ask = [b for b in inputs if b.get("block_id") in errors] or inputs
+            if errors and (not inputs or to_ask is inputs):  # errors on no field we know: show them all
+                self.emit([f"  ⚠️  {text}" for text in errors.values()])
+                if not inputs:
+                    self._close(view, "Form closed.")
+                    return
+            for block in to_ask:
                 if block.get("block_id") in errors:
                     self.emit(f"  ⚠️  {errors[block['block_id']]}")
                 answer = self.ask_field(block, answers.get(block["block_id"], _MISSING))
