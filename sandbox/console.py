@@ -651,19 +651,22 @@ class Console:
                 return
             self.run_form(view)
 
-    def _ready_view(self, view: dict | None) -> dict | None:
-        """The view once it has something to fill in (a "Loading…" modal is waited for until updated)."""
+    def _ready_view(self, view: dict | None, *, updated: bool = False) -> dict | None:
+        """The view once it has something to fill in: a "Loading…" modal is waited for until the bot updates it.
+
+        A view with nothing to fill in that the bot already updated (or never updates) is a notice: it is
+        shown and closed, as a reader would.
+        """
         if view is None or _has_inputs(view) or view.get("submit"):
             return view
-        deadline = time.monotonic() + LOADING_TIMEOUT
+        deadline = time.monotonic() + (0 if updated else LOADING_TIMEOUT)
         while time.monotonic() < deadline:
             current = self.stack.slack.top_view(self.user)
             if current is None or current["id"] != view["id"] or current["hash"] != view["hash"]:
-                return self._ready_view(current)
+                return self._ready_view(current, updated=True)
             time.sleep(0.05)
-        # Nothing to fill in and nothing changed: show it as a notice and close it, as a reader would.
-        self.emit(render.render_view(view, names=self.names, style=self.style).lines)
-        self._close(view, "(closed)")
+        self.emit([""] + render.render_view(view, names=self.names, style=self.style).lines)
+        self._close(view, "  (closed)")
         return None
 
     def _close(self, view: dict, note: str) -> None:

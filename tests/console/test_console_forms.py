@@ -2,6 +2,8 @@
 
 import io
 import json
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -86,3 +88,29 @@ def test_a_wrong_choice_is_asked_again(form):
     submitted, out = form("7\nbanana\n-\n\n", [{}])
     assert "Kind: 7\n    Pick one of the numbers shown.\nKind: banana\n" in out
     assert submitted == [{"kind": "b", "note": None}]  # "-" sends the optional field empty
+
+
+LOADING = {"type": "modal", "title": plain("Test form"),
+           "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Loading…"}}]}
+NOTICE = {"type": "modal", "title": plain("Test form"), "close": plain("Close"),
+          "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": ":warning: Flowroute said no."}}]}
+
+
+@pytest.mark.parametrize("later", [FORM, NOTICE])
+def test_a_loading_modal_is_shown_once_the_bot_updates_it(slack_emulator, later):
+    view = slack_emulator.open_view(LOADING, user_id="U0ADMIN")
+    updater = threading.Timer(0.3, slack_emulator.replace_view, (view["id"], later))  # the bot's background work
+    updater.start()
+    driver = FakeDriver(slack_emulator, [{}])
+    out = io.StringIO()
+    stack = SimpleNamespace(slack=slack_emulator, driver=driver, work=SimpleNamespace(busy=False))
+    started = time.monotonic()
+    Console(stack, ScriptInput(io.StringIO("1\n\n\n")), out).handle_modals()
+    updater.join()
+    assert "Loading…" not in out.getvalue()
+    if later is FORM:
+        assert "Kind: 1" in out.getvalue() and driver.submitted == [{"kind": "a"}]
+    else:
+        assert "╔ Test form\n  ⚠️ Flowroute said no.\n  (closed)" in out.getvalue()
+        assert driver.submitted == [] and time.monotonic() - started < 5
+    assert slack_emulator.top_view("U0ADMIN") is None
