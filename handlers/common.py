@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -106,6 +107,13 @@ def reply_to(response_url: str) -> Respond:
     return Respond(response_url=response_url)
 
 
+def bind(deps: Deps, listener: Callable):
+    """`listener(deps, ...)` as a Bolt listener: Bolt injects the remaining arguments by name."""
+    bound = functools.partial(listener, deps)
+    bound.__name__ = listener.__name__
+    return bound
+
+
 # --- permissions and audit -------------------------------------------------------------------------
 
 def require_admin(deps: Deps, user_id: str, what: str = "make changes") -> None:
@@ -139,6 +147,22 @@ def audited(deps: Deps, user_id: str, action: str, target: str, fn: Callable, *a
         raise
     audit(deps, user_id, action, target, ok=True, result="done")
     return result
+
+
+def act_once(deps: Deps, user_id: str, key: str, *, already: str, action: str, target: str, call: Callable[[], Any]):
+    """Run a confirmed write at most once per `key` (double clicks, Slack retries), audited.
+
+    A Flowroute refusal (4xx) frees the key: nothing happened, so the same button may be tried again.
+    After a 5xx or no answer the outcome is unknown (a POST is never retried), so the key stays used.
+    """
+    if not deps.store.claim(key, user_id):
+        raise UserError(already)
+    try:
+        return audited(deps, user_id, action, target, call)
+    except FlowrouteError as error:
+        if error.status is not None and 400 <= error.status < 500:
+            deps.store.release_claim(key)
+        raise
 
 
 # --- formatting -------------------------------------------------------------------------------------

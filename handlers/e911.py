@@ -17,9 +17,11 @@ from handlers.common import (
     CommandContext,
     Deps,
     UserError,
+    act_once,
     actions,
     attrs,
     audited,
+    bind,
     button,
     confirm_dialog,
     context,
@@ -82,11 +84,11 @@ def block_id(field: str) -> str:
 # --- registration ----------------------------------------------------------------------------------
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
-    app.view(E911_VALIDATE_VIEW)(_bind(deps, e911_validate_submitted))
-    app.view(E911_CREATE_VIEW)(_bind(deps, e911_create_submitted))
-    app.view(E911_UPDATE_VIEW)(_bind(deps, e911_update_submitted))
-    app.action(E911_CONFIRM_ACTION)(_bind(deps, e911_confirm_clicked))
-    app.action(E911_CANCEL_ACTION)(_bind(deps, e911_cancel_clicked))
+    app.view(E911_VALIDATE_VIEW)(bind(deps, e911_validate_submitted))
+    app.view(E911_CREATE_VIEW)(bind(deps, e911_create_submitted))
+    app.view(E911_UPDATE_VIEW)(bind(deps, e911_update_submitted))
+    app.action(E911_CONFIRM_ACTION)(bind(deps, e911_confirm_clicked))
+    app.action(E911_CANCEL_ACTION)(bind(deps, e911_cancel_clicked))
     return {
         "e911 list": Command(page=e911_page),
         "e911 show": Command(run=e911_show_command),
@@ -98,16 +100,6 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
         "e911 disconnect": Command(run=e911_disconnect_command),
         "e911 delete": Command(run=e911_delete_command),
     }
-
-
-def _bind(deps: Deps, listener):
-    """A Bolt listener that hands `deps` to `listener(deps, ack, body, respond)`."""
-
-    def bound(ack, body, respond):
-        listener(deps, ack, body, respond)
-
-    bound.__name__ = listener.__name__
-    return bound
 
 
 # --- formatting ----------------------------------------------------------------------------------------
@@ -257,9 +249,6 @@ def e911_confirm_clicked(deps: Deps, ack, body, respond) -> None:
 def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
     require_admin(deps, user_id, "change E911 settings")
     op, target, key = _confirmation(value)
-    if not deps.store.claim(key, user_id):
-        respond(text="That was already done (or cancelled).", response_type="ephemeral", replace_original=False)
-        return
     client = deps.flowroute
     if op == "disconnect":
         what, call = f"{number_text(target)}", client.disconnect_e911
@@ -268,7 +257,8 @@ def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
         what, call = f"address {target}", client.delete_e911
         done = f"deleted E911 address `{escape(target)}`"
     try:
-        audited(deps, user_id, f"e911 {op}", what, call, target)
+        act_once(deps, user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
+                 target=what, call=lambda: call(target))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: Could not {op} {escape(what)}: {escape(error)}")
         return

@@ -13,9 +13,10 @@ from handlers.common import (
     CommandContext,
     Deps,
     UserError,
+    act_once,
     actions,
     attrs,
-    audited,
+    bind,
     button,
     confirm_dialog,
     context,
@@ -77,24 +78,14 @@ def sms_segments(text: str) -> tuple[str, int]:
 # --- registration ------------------------------------------------------------------------------------
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
-    app.action(MESSAGES_SEND_ACTION)(_bind(deps, messages_send_clicked))
-    app.action(MESSAGES_CANCEL_ACTION)(_bind(deps, messages_cancel_clicked))
+    app.action(MESSAGES_SEND_ACTION)(bind(deps, messages_send_clicked))
+    app.action(MESSAGES_CANCEL_ACTION)(bind(deps, messages_cancel_clicked))
     return {
         "sms": Command(run=sms_command),
         "mms": Command(run=mms_command),
         "messages list": Command(page=messages_page),
         "messages show": Command(run=messages_show_command),
     }
-
-
-def _bind(deps: Deps, listener):
-    """A Bolt listener that hands `deps` to `listener(deps, ack, body, respond)`."""
-
-    def bound(ack, body, respond):
-        listener(deps, ack, body, respond)
-
-    bound.__name__ = listener.__name__
-    return bound
 
 
 # --- sms / mms: confirmation --------------------------------------------------------------------------
@@ -165,13 +156,11 @@ def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
     draft = state.get("d")
     if not state.get("n") or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
         raise UserError("That button is out of date; run the command again.")
-    if not deps.store.claim(f"{draft['kind']}:{state['n']}", user_id):
-        respond(text="That message was already sent (or cancelled).", response_type="ephemeral",
-                replace_original=False)
-        return
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
     try:
-        result = _send(deps, user_id, draft, route)
+        result = act_once(deps, user_id, f"{draft['kind']}:{state['n']}",
+                          already="That message was already sent (or cancelled).", action=draft["kind"],
+                          target=route, call=lambda: _send(deps.flowroute, draft))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
                 f"{escape(error)}")
@@ -182,12 +171,10 @@ def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
             replace_original=False)
 
 
-def _send(deps: Deps, user_id: str, draft: dict, route: str) -> dict:
-    client = deps.flowroute
+def _send(client, draft: dict) -> dict:
     if draft["kind"] == "mms":
-        return audited(deps, user_id, "mms", route, client.send_mms, draft["from"], draft["to"], draft["media"],
-                       draft["text"] or None)
-    return audited(deps, user_id, "sms", route, client.send_sms, draft["from"], draft["to"], draft["text"])
+        return client.send_mms(draft["from"], draft["to"], draft["media"], draft["text"] or None)
+    return client.send_sms(draft["from"], draft["to"], draft["text"])
 
 
 def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_channel: bool) -> dict:

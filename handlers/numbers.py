@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from flowroute_api import FlowrouteError, NotFoundError, normalize_number
+from flowroute_api import NotFoundError, normalize_number
 from handlers.common import (
     Command,
     CommandContext,
     Deps,
     UserError,
+    act_once,
     actions,
     attrs,
     audited,
+    bind,
     button,
     confirm_dialog,
     context,
@@ -41,12 +43,8 @@ INVENTORY_LIMIT = 30  # area codes and exchanges are short; show more per page
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
-    app.action(NUMBERS_BUY_ACTION)(
-        lambda ack, body, action, respond: numbers_buy_clicked(deps, ack, body, action, respond)
-    )
-    app.action(NUMBERS_RELEASE_ACTION)(
-        lambda ack, body, action, respond: numbers_release_clicked(deps, ack, body, action, respond)
-    )
+    app.action(NUMBERS_BUY_ACTION)(bind(deps, numbers_buy_clicked))
+    app.action(NUMBERS_RELEASE_ACTION)(bind(deps, numbers_release_clicked))
     return {
         "numbers areacodes": Command(page=areacodes_page),
         "numbers exchanges": Command(page=exchanges_page),
@@ -256,17 +254,12 @@ def _buy_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     require_admin(deps, user_id, "buy numbers")
     offer = decode_value(action.get("value"))
     number = _button_number(offer)
-    key = f"numbers buy:{number}:{offer.get('nonce')}"
-    if not deps.store.claim(key, user_id):
-        raise UserError(
-            f"This Buy button was already used for {number_text(number)}: the purchase is done or in progress. "
-            f"Check with `/flowroute numbers show {number}`."
-        )
-    try:
-        audited(deps, user_id, "numbers buy", number_text(number), deps.flowroute.purchase_number, number)
-    except FlowrouteError as error:
-        _forget_refused_claim(deps, key, error)
-        raise
+    act_once(
+        deps, user_id, f"numbers buy:{number}:{offer.get('nonce')}",
+        already=f"This Buy button was already used for {number_text(number)}: the purchase is done or in "
+        f"progress. Check with `/flowroute numbers show {number}`.",
+        action="numbers buy", target=number_text(number), call=lambda: deps.flowroute.purchase_number(number),
+    )
     costs = f"{money(offer.get('setup'))} setup, {money(offer.get('monthly'))} a month"
     done = f":white_check_mark: <@{user_id}> bought *{number_text(number)}* ({costs})."
     respond(replace_original=True, **_replace_block(body, action, done))
@@ -278,15 +271,6 @@ def _button_number(value: dict) -> str:
         return normalize_number(str(value.get("number")))
     except ValueError:
         raise UserError("That button is out of date; run the command again.") from None
-
-
-def _forget_refused_claim(deps: Deps, key: str, error: FlowrouteError) -> None:
-    """Flowroute refused (4xx): nothing happened, so the same button may be tried again.
-
-    After a 5xx or no answer the outcome is unknown (a POST is never retried), so the claim stays.
-    """
-    if error.status is not None and 400 <= error.status < 500:
-        deps.store.release_claim(key)
 
 
 def _replace_block(body: dict, action: dict, done_text: str) -> dict:
@@ -421,16 +405,12 @@ def _release_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     require_admin(deps, user_id, "release numbers")
     value = decode_value(action.get("value"))
     number = _button_number(value)
-    key = f"numbers release:{number}:{value.get('nonce')}"
-    if not deps.store.claim(key, user_id):
-        raise UserError(
-            f"This Release button was already used for {number_text(number)}: the release is done or in progress."
-        )
-    try:
-        audited(deps, user_id, "numbers release", number_text(number), deps.flowroute.release_number, number)
-    except FlowrouteError as error:
-        _forget_refused_claim(deps, key, error)
-        raise
+    act_once(
+        deps, user_id, f"numbers release:{number}:{value.get('nonce')}",
+        already=f"This Release button was already used for {number_text(number)}: the release is done or in "
+        "progress.",
+        action="numbers release", target=number_text(number), call=lambda: deps.flowroute.release_number(number),
+    )
     done = f":wastebasket: <@{user_id}> released *{number_text(number)}*; it is no longer on the account."
     respond(replace_original=True, **message(done, [section(done)]))
     respond(response_type="in_channel", replace_original=False, text=done)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -25,10 +24,12 @@ from handlers.common import (
     Deps,
     Reply,
     UserError,
+    act_once,
     actions,
     attrs,
     audit,
     audited,
+    bind,
     button,
     confirm_dialog,
     context,
@@ -99,23 +100,16 @@ VALUE_EXAMPLES = {
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
-    app.view(ROUTES_CREATE_VIEW)(_bind(routes_create_submitted, deps))
-    app.view(ROUTES_SET_VIEW)(_bind(routes_set_submitted, deps))
-    app.action(ROUTES_SET_OPEN_ACTION)(_bind(routes_set_open_clicked, deps))
-    app.action(ROUTES_DELETE_ACTION)(_bind(routes_delete_clicked, deps))
+    app.view(ROUTES_CREATE_VIEW)(bind(deps, routes_create_submitted))
+    app.view(ROUTES_SET_VIEW)(bind(deps, routes_set_submitted))
+    app.action(ROUTES_SET_OPEN_ACTION)(bind(deps, routes_set_open_clicked))
+    app.action(ROUTES_DELETE_ACTION)(bind(deps, routes_delete_clicked))
     return {
         "routes list": Command(page=routes_page),
         "routes create": Command(run=routes_create_command, inline=True),
         "routes set": Command(run=routes_set_command, inline=True),
         "routes delete": Command(run=routes_delete_command),
     }
-
-
-def _bind(listener, deps: Deps):
-    """`listener(deps, ...)` as a Bolt listener: Bolt injects the remaining arguments by name."""
-    bound = functools.partial(listener, deps)
-    bound.__name__ = listener.__name__
-    return bound
 
 
 # --- routes: fetching, resolving, showing ------------------------------------------------------------
@@ -691,21 +685,15 @@ def _delete_clicked(deps: Deps, user_id: str, raw_value: str, respond: Reply) ->
     route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), state.get("n")
     if not route_id or not nonce:
         raise UserError("That button is out of date; run the command again.")
-    key = f"routes delete:{route_id}:{nonce}"
-    if not deps.store.claim(key, user_id):
-        respond(text="That route deletion is already done or in progress.", response_type="ephemeral",
-                replace_original=False)
-        return
-    target = f"{alias} ({route_id})"
     try:
-        audited(deps, user_id, "routes delete", target, deps.flowroute.delete_route, route_id)
+        act_once(
+            deps, user_id, f"routes delete:{route_id}:{nonce}",
+            already="That route deletion is already done or in progress.",
+            action="routes delete", target=f"{alias} ({route_id})", call=lambda: deps.flowroute.delete_route(route_id),
+        )
     except ForbiddenError as error:
-        deps.store.release_claim(key)
         respond(text=still_in_use_text(alias, error), replace_original=True)
         return
-    except FlowrouteError:
-        deps.store.release_claim(key)  # nothing happened: the same button may be tried again
-        raise
     text = f":wastebasket: <@{user_id}> deleted route *{escape(alias)}* (id `{escape(route_id)}`)."
     respond(text=text, blocks=[section(text)], replace_original=True)
 
