@@ -947,7 +947,7 @@ def _logs_through(console: Console):
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, script: TextIO | None) -> int:
-    interactive = script is None and args.script != "-" and stdin.isatty() and stdout.isatty()
+    interactive = script is None and args.script != "-" and stdin.isatty()
     stack = DemoStack(poll_seconds=args.poll_seconds)
     try:
         with sigint_blocked():
