@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import threading
 
-from sandbox.slack import SlackDriver
-
 from bot.app import build_deps, create_app, shutdown
 from bot.server import HttpServer, make_wsgi_app
 from bot.settings import Settings
 from flowroute_api import FlowrouteClient
+from sandbox.slack import SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN = "U0ADMIN"
@@ -66,3 +65,48 @@ class BotHarness:
     def reply(self, result, timeout: float = 10.0) -> dict:
         """The first response_url post for a command (its result)."""
         return self.responses(result, 1, timeout)[0]
+
+
+# --- helpers for end-to-end assertions ------------------------------------------------------------------
+
+def texts(blocks) -> str:
+    """Every piece of text in a block tree, one per line (what a user can read)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(found)
+
+
+def shown(bot: BotHarness, result):
+    """The message the command's first response_url post created in the emulator."""
+    return bot.slack.message_for(bot.reply(result))
+
+
+def wait_for_edit(bot: BotHarness, message):
+    """The message once a response_url post has replaced it in place."""
+    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
+
+
+def wait_for_text(bot: BotHarness, needle: str, *, channel: str = OPS, ephemeral: bool = True):
+    """The newest message in `channel` whose text contains `needle` (polls with a deadline)."""
+    return bot.slack.wait_for(
+        lambda: next((m for m in reversed(bot.slack.messages(channel, include_ephemeral=ephemeral))
+                      if needle in m.text), None),
+        timeout=10,
+    )
+
+
+def writes(bot: BotHarness) -> list:
+    """Every request that could change the Flowroute account."""
+    return [r for r in bot.sandbox.requests if r.method != "GET"]

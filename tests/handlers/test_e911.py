@@ -10,7 +10,7 @@ from handlers.e911 import (
     E911_VALIDATE_VIEW,
     block_id,
 )
-from tests.harness import ADMIN, OPS, USER
+from tests.harness import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text, writes
 
 SEATTLE_HQ = "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US"
 GOOD = {
@@ -22,41 +22,6 @@ ADMIN_ONLY = "only Flowroute admins"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-def texts(blocks) -> str:
-    """Every piece of text in a block tree, one per line (what a user can read)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                if isinstance(value, dict | list):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
-def shown(bot, result):
-    return bot.slack.message_for(bot.reply(result))
-
-
-def wait_for_edit(bot, message):
-    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
-
-
-def wait_for_text(bot, needle, *, channel=OPS, ephemeral=True):
-    return bot.slack.wait_for(
-        lambda: next((m for m in reversed(bot.slack.messages(channel, include_ephemeral=ephemeral))
-                      if needle in m.text), None),
-        timeout=10,
-    )
-
 
 def open_form(bot, text, callback_id, *, user=ADMIN) -> dict:
     """Run a command that opens a modal and return the open view once it shows `callback_id`."""
@@ -71,10 +36,6 @@ def open_form(bot, text, callback_id, *, user=ADMIN) -> dict:
 def e911_requests(bot, method=None, path=None):
     return [r for r in bot.sandbox.requests if "e911" in r.path and (method is None or r.method == method)
             and (path is None or r.path == path)]
-
-
-def writes(bot):
-    return [r for r in bot.sandbox.requests if r.method != "GET"]
 
 
 def input_element(view, field):

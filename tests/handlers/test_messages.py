@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION, sms_segments
-from tests.harness import ADMIN, OPS, USER
+from tests.harness import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text
 
 OURS = "12065550100"  # seeded account number "Seattle support"
 THEIRS = "14255551234"  # seeded outside number
@@ -13,42 +13,6 @@ SEND = ("POST", "/v2.1/messages")
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-def texts(blocks) -> str:
-    """Every piece of text in a block tree, one per line (what a user can read)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                if isinstance(value, dict | list):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
-def shown(bot, result):
-    """The message the command's first response_url post created in the emulator."""
-    return bot.slack.message_for(bot.reply(result))
-
-
-def wait_for_edit(bot, message):
-    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
-
-
-def wait_for_text(bot, needle, *, channel=OPS, ephemeral=True):
-    return bot.slack.wait_for(
-        lambda: next((m for m in reversed(bot.slack.messages(channel, include_ephemeral=ephemeral))
-                      if needle in m.text), None),
-        timeout=10,
-    )
-
 
 def sends(bot):
     return [r for r in bot.sandbox.requests if (r.method, r.path) == SEND]

@@ -6,7 +6,7 @@ import pytest
 
 from handlers.common import number_text
 from handlers.numbers import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION, ROUTES_SET_OPEN_ACTION
-from tests.harness import ADMIN, OPS, USER
+from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, wait_for_text, writes
 
 FOR_SALE = "12065550142"  # seeded: seattle, setup $1.00, $1.25 a month
 FOR_SALE_SF = "14155550123"  # seeded: sanfrancisco, setup $3.50, $2.50 a month
@@ -17,50 +17,8 @@ ADMIN_ONLY = "only Flowroute admins"
 
 # --- helpers ----------------------------------------------------------------------------------------
 
-def texts(blocks) -> str:
-    """Every piece of text in a block tree, one per line (what a user can read)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                if isinstance(value, dict | list):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
-def shown(bot, result):
-    """The message the command's first response_url post created in the emulator."""
-    return bot.slack.message_for(bot.reply(result))
-
-
-def wait_for_text(bot, needle, *, channel=OPS, ephemeral=True):
-    """The newest message in `channel` whose text contains `needle` (polls with a deadline)."""
-    return bot.slack.wait_for(
-        lambda: next((m for m in reversed(bot.slack.messages(channel, include_ephemeral=ephemeral))
-                      if needle in m.text), None),
-        timeout=10,
-    )
-
-
-def wait_for_edit(bot, message):
-    """The message once a response_url post has replaced it in place."""
-    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
-
-
 def requests_to(bot, method, path=None):
     return [r for r in bot.sandbox.requests if r.method == method and (path is None or r.path == path)]
-
-
-def writes(bot):
-    return [r for r in bot.sandbox.requests if r.method != "GET"]
 
 
 def button(bot, message, action_id):

@@ -15,7 +15,7 @@ from handlers.routes import (
     ROUTES_TYPE_BLOCK,
     ROUTES_VALUE_BLOCK,
 )
-from tests.harness import ADMIN, OPS, USER
+from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, writes
 
 SEATTLE_SUPPORT = "12065550100"  # seeded: primary route 1 (office-pbx), failover 0 (sip-reg)
 SEATTLE_SALES = "12065550101"  # seeded: primary route 0, no failover
@@ -25,34 +25,6 @@ PAGE_PREV = "page_nav_prev"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-def texts(node) -> str:
-    """Every piece of text in a block tree, one per line (what a user can read)."""
-    found = []
-
-    def walk(item):
-        if isinstance(item, dict):
-            if isinstance(item.get("text"), str):
-                found.append(item["text"])
-            for value in item.values():
-                if isinstance(value, dict | list):
-                    walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(node)
-    return "\n".join(found)
-
-
-def shown(bot, result):
-    """The message the command's first response_url post created in the emulator."""
-    return bot.slack.message_for(bot.reply(result))
-
-
-def writes(bot):
-    return [r for r in bot.sandbox.requests if r.method != "GET"]
-
 
 def opened_view_id(bot, trigger_id) -> str:
     """The id of the view opened with `trigger_id` (polls: the bot opens it after the ack)."""
@@ -93,10 +65,6 @@ def submit(bot, view_id, values, *, user=ADMIN):
     response = bot.driver.submit_view(view_id, values, user=user)
     assert response.status_code == 200
     return response.json() if response.text.strip() else None
-
-
-def wait_for_edit(bot, message):
-    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).edited_ts and fresh, timeout=10)
 
 
 # --- routes list ------------------------------------------------------------------------------------
