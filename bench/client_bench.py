@@ -14,9 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sandbox.flowroute import FlowrouteSandbox  # noqa: E402
-
 from flowroute_api import FlowrouteClient  # noqa: E402
+from sandbox.flowroute import FlowrouteSandbox  # noqa: E402
 
 ACCESS_KEY = "bench-access-key"
 SECRET_KEY = "bench-secret-key"
