@@ -21,6 +21,8 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/client_bench.py
+	$(PY) bench/ack_bench.py
+	$(PY) bench/relay_bench.py
 
 demo: $(STAMP)
 	$(PY) -m bot console
