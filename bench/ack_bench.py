@@ -38,7 +38,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, FlowrouteSandbox("bench-ak", "bench-sk") as sandbox, \
             SlackEmulator() as slack:
-        bot = BotHarness(Path(tmp) / "bench.db", sandbox, slack, access_key="bench-ak", secret_key="bench-sk")
+        bot = BotHarness(Path(tmp) / "bench.db", sandbox, slack)
         try:
             sandbox.set_latency(args.latency)
 

@@ -45,11 +45,13 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
 
 def create_app(settings: Settings, deps: Deps) -> App:
     """Bolt's app with every listener registered; `auth.test` runs here, so a bad token fails fast."""
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener")
+    deps.extras["listener_executor"] = listeners
     app = App(
         client=deps.slack,
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        listener_executor=listeners,
         logger=logging.getLogger("flowroute_bot.bolt"),
     )
     deps.extras["commands"] = handlers.register(app, deps)
@@ -57,11 +59,14 @@ def create_app(settings: Settings, deps: Deps) -> App:
 
 
 def shutdown(deps: Deps) -> None:
-    """Stop background work: scheduler first (it feeds the pool), then the work pool."""
+    """Stop background work: relay and scheduler first (they feed the pools), then Bolt's and the work pool."""
     relay = deps.extras.get("relay")
     if relay is not None:
         relay.stop()
     scheduler = deps.extras.get("scheduler")
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=True)
+    listeners = deps.extras.get("listener_executor")
+    if listeners is not None:
+        listeners.shutdown(wait=True)
     deps.executor.shutdown(wait=True, cancel_futures=True)

@@ -118,9 +118,7 @@ class DemoStack:
             raise
 
     def _start(self) -> None:
-        from bot.app import build_deps, create_app, shutdown
-        from bot.server import EVENTS_PATH, HttpServer, make_wsgi_app
-        from bot.settings import Settings
+        from sandbox.stack import LocalBot
 
         workdir = tempfile.mkdtemp(prefix="flowroute-demo-")
         self._exit.callback(shutil.rmtree, workdir, ignore_errors=True)
@@ -130,35 +128,16 @@ class DemoStack:
         self.slack = SlackEmulator()
         self.slack.start()
         self._exit.callback(self.slack.stop)
-        signing_secret = secrets.token_hex(16)
-        settings = Settings.from_env({
-            "SLACK_BOT_TOKEN": self.slack.token, "SLACK_SIGNING_SECRET": signing_secret,
-            "SLACK_API_URL": self.slack.api_url, "FLOWROUTE_API_URL": self.sandbox.url,
-            "FLOWROUTE_ACCESS_KEY": self.sandbox.access_key, "FLOWROUTE_SECRET_KEY": self.sandbox.secret_key,
-            "FLOWROUTE_BOT_DB": os.path.join(workdir, "demo.db"), "FLOWROUTE_BOT_ADMINS": ADMIN,
-            "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT", "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds),
-        })
-        self.deps = build_deps(settings)
+        self.bot = LocalBot(
+            self.sandbox, self.slack, db_path=os.path.join(workdir, "demo.db"), signing_secret=secrets.token_hex(16),
+            env={"FLOWROUTE_BOT_ADMINS": ADMIN, "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT",
+                 "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds)},
+        )
+        self._exit.callback(self.bot.stop)
+        self.deps, self.driver, self.server = self.bot.deps, self.bot.driver, self.bot.server
         self.work = self.deps.executor = TrackedExecutor(self.deps.executor)
-        self._exit.callback(shutdown, self.deps)  # the scheduler, then the work pool
-        app = create_app(settings, self.deps)
-        self._exit.callback(app.listener_runner.listener_executor.shutdown, wait=True)
-        ready = threading.Event()
-        self.server = HttpServer(make_wsgi_app(app, ready), host="127.0.0.1", port=0)
-        self.server.start()
-        self._exit.callback(self.server.stop)
-        ready.set()
-        self.driver = SlackDriver(self.slack, self.server.url() + EVENTS_PATH, signing_secret)
-        self._exit.callback(self._let_go_of_connection)
-        scheduler = self.deps.extras.get("scheduler")
-        if scheduler is not None:
-            scheduler.start()
-
-    def _let_go_of_connection(self) -> None:
-        """The driver keeps its last response, whose keep-alive connection would hold the HTTP server open."""
-        response, self.driver.last_response = self.driver.last_response, None
-        if response is not None:
-            response.close()
+        if self.bot.scheduler is not None:
+            self.bot.scheduler.start()
 
     @property
     def relay(self):

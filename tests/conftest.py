@@ -48,9 +48,7 @@ def bot(tmp_path, flowroute_sandbox, slack_emulator):
     """The real bot over HTTP on a loopback port, against the sandbox and the emulator."""
     from tests.harness import BotHarness
 
-    harness = BotHarness(
-        tmp_path / "bot.db", flowroute_sandbox, slack_emulator, access_key=ACCESS_KEY, secret_key=SECRET_KEY
-    )
+    harness = BotHarness(tmp_path / "bot.db", flowroute_sandbox, slack_emulator)
     try:
         yield harness
     finally:
@@ -65,10 +63,7 @@ def make_bot(tmp_path, flowroute_sandbox, slack_emulator):
     started = []
 
     def build(**env):
-        harness = BotHarness(
-            tmp_path / f"bot{len(started)}.db", flowroute_sandbox, slack_emulator,
-            access_key=ACCESS_KEY, secret_key=SECRET_KEY, env=env,
-        )
+        harness = BotHarness(tmp_path / f"bot{len(started)}.db", flowroute_sandbox, slack_emulator, env=env)
         started.append(harness)
         return harness
 

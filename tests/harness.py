@@ -6,13 +6,8 @@ reaches the emulator, the response_url receiver and the sandbox.
 
 from __future__ import annotations
 
-import threading
-
-from bot.app import build_deps, create_app, shutdown
-from bot.server import HttpServer, make_wsgi_app
-from bot.settings import Settings
 from flowroute_api import FlowrouteClient
-from sandbox.slack import SlackDriver
+from sandbox.stack import LocalBot
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN = "U0ADMIN"
@@ -20,37 +15,15 @@ USER = "U0BOB"
 OPS = "C0OPS"
 
 
-class BotHarness:
-    def __init__(self, db_path, sandbox, emulator, *, access_key, secret_key, env=None):
-        self.sandbox, self.slack = sandbox, emulator
-        values = {
-            "SLACK_BOT_TOKEN": emulator.token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": emulator.api_url,
-            "FLOWROUTE_ACCESS_KEY": access_key,
-            "FLOWROUTE_SECRET_KEY": secret_key,
-            "FLOWROUTE_API_URL": sandbox.url,
-            "FLOWROUTE_BOT_DB": str(db_path),
-            "FLOWROUTE_BOT_ADMINS": ADMIN,
-        }
-        values.update(env or {})
-        self.settings = Settings.from_env(values)
-        self.flowroute = FlowrouteClient(access_key, secret_key, base_url=sandbox.url, backoff_factor=0.01)
-        self.deps = build_deps(self.settings, flowroute=self.flowroute)
-        self.app = create_app(self.settings, self.deps)
-        self.ready = threading.Event()
-        self.server = HttpServer(make_wsgi_app(self.app, self.ready), host="127.0.0.1", port=0)
-        self.url = self.server.start()
-        self.ready.set()
-        self.driver = SlackDriver(emulator, self.url + "/slack/events", SIGNING_SECRET)
+class BotHarness(LocalBot):
+    """The bot as tests use it: U0ADMIN is the admin, retries back off fast, helpers to await replies."""
 
-    @property
-    def store(self):
-        return self.deps.store
-
-    def stop(self) -> None:
-        self.server.stop()
-        shutdown(self.deps)
+    def __init__(self, db_path, sandbox, emulator, *, env=None):
+        flowroute = FlowrouteClient(sandbox.access_key, sandbox.secret_key, base_url=sandbox.url,
+                                    backoff_factor=0.01)
+        super().__init__(sandbox, emulator, db_path=str(db_path), signing_secret=SIGNING_SECRET,
+                         env={"FLOWROUTE_BOT_ADMINS": ADMIN, **(env or {})}, flowroute=flowroute)
+        self.flowroute = flowroute
 
     def command(self, text: str, *, user: str = ADMIN, channel: str = OPS):
         return self.driver.command(text, user=user, channel=channel)

@@ -27,7 +27,6 @@ def relay_bot(make_bot):
 
     def build(config: dict | None = None, **env):
         bot = make_bot(**env)
-        bot.relay = bot.deps.extras["relay"]
         bot.relay.config = fast_config(**(config or {}))
         return bot
 

@@ -50,8 +50,7 @@ def test_a_failed_media_download_leaves_a_line_instead_of_losing_the_text(make_b
     from tests.relay.conftest import fast_config
 
     with FlowrouteSandbox(ACCESS_KEY, SECRET_KEY, media_ttl=0) as sandbox:  # every media link already expired
-        bot = BotHarness(tmp_path / "m.db", sandbox, make_bot().slack, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-                         env={"FLOWROUTE_BOT_INBOX_CHANNEL": "C0OPS"})
+        bot = BotHarness(tmp_path / "m.db", sandbox, make_bot().slack, env={"FLOWROUTE_BOT_INBOX_CHANNEL": "C0OPS"})
         try:
             relay = bot.deps.extras["relay"]
             relay.config = fast_config()
