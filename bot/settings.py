@@ -30,6 +30,8 @@ class Settings:
     poll_seconds: int = 30
     backfill_minutes: int = 0
     thread_idle_hours: int = 24
+    senders: frozenset[str] = frozenset()  # may answer SMS in conversation threads, like admins
+    public_url: str | None = None  # where Flowroute can fetch the images of MMS replies (GET /media/...)
 
     @property
     def socket_mode(self) -> bool:
@@ -37,6 +39,10 @@ class Settings:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def can_send(self, user_id: str) -> bool:
+        """Allowed to answer an SMS by replying in its Slack thread."""
+        return user_id in self.admins or user_id in self.senders
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -61,6 +67,8 @@ class Settings:
             poll_seconds=reader.integer("FLOWROUTE_BOT_POLL_SECONDS", 30, low=1, high=86400),
             backfill_minutes=reader.integer("FLOWROUTE_BOT_BACKFILL_MINUTES", 0, low=0, high=60 * 24 * 30),
             thread_idle_hours=reader.integer("FLOWROUTE_BOT_THREAD_IDLE_HOURS", 24, low=1, high=24 * 365),
+            senders=reader.id_list("FLOWROUTE_BOT_SENDERS"),
+            public_url=reader.optional_url("FLOWROUTE_BOT_PUBLIC_URL"),
         )
         reader.raise_problems()
         return settings
@@ -92,6 +100,12 @@ class _Reader:
         if not re.match(r"^https?://[^/\s]+", value):
             self.problems.append(f"{name} must be an http(s) URL")
         return value
+
+    def optional_url(self, name: str) -> str | None:
+        value = self.optional(name)
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            self.problems.append(f"{name} must be an http(s) URL")
+        return value.rstrip("/") if value else None
 
     def integer(self, name: str, default: int, *, low: int, high: int) -> int:
         raw = self.optional(name)

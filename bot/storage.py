@@ -81,6 +81,35 @@ def m005_relay(db: Database) -> None:
     db["relay_channels"].create({"channel_id": str, "last_error": str, "last_error_at": str}, pk="channel_id")
 
 
+@migrations()
+def m006_conversations(db: Database) -> None:
+    # One Slack thread per conversation (channel, one of our numbers, one remote number) and quiet period.
+    db["threads"].create(
+        {"channel_id": str, "thread_ts": str, "our_number": str, "remote_number": str, "started_at": str,
+         "last_at": str},
+        pk=("channel_id", "thread_ts"),
+        not_null={"our_number", "remote_number", "last_at"},
+    )
+    db["threads"].create_index(["channel_id", "our_number", "remote_number", "last_at"])
+    # The thread an outbox row was last attempted in (NULL: a new thread), where to look after no answer.
+    db["outbox"].add_column("thread_ts", str)
+    # Thread replies typed in Slack, one row per message (channel, ts), inserted before anything is sent.
+    db["replies"].create(
+        {"channel_id": str, "ts": str, "thread_ts": str, "user_id": str, "from_number": str, "to_number": str,
+         "body": str, "kind": str, "status": str, "mdr_id": str, "error": str, "created_at": str,
+         "updated_at": float, "accepted_reacted": int, "delivered_at": str, "checks": int, "checked_at": float},
+        pk=("channel_id", "ts"),
+        not_null={"status"},
+        defaults={"accepted_reacted": 0, "checks": 0, "checked_at": 0},
+    )
+    db["replies"].create_index(["status", "checked_at"])
+    # Images of MMS replies, served to Flowroute at /media/<token> until expires_at; only the token's hash is kept.
+    db["reply_media"].create(
+        {"token_hash": str, "channel_id": str, "ts": str, "mime_type": str, "content": bytes, "expires_at": float},
+        pk="token_hash",
+    )
+
+
 class Store:
     """The bot's database file. Cheap to create; holds no open connection."""
 
