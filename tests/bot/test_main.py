@@ -1,0 +1,74 @@
+"""`python -m bot` as a process: fail fast on bad settings, serve /healthz, stop cleanly on SIGTERM."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def clean_env(**values) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FLOWROUTE_", "FR_"))}
+    env.update(values)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_missing_settings_stop_start_up_with_one_line_naming_them():
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-secret-token", PORT="eighty")
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    for name in ("SLACK_SIGNING_SECRET", "FLOWROUTE_ACCESS_KEY", "FLOWROUTE_SECRET_KEY", "PORT"):
+        assert name in lines[0]
+    assert "xoxb-secret-token" not in done.stderr + done.stdout
+
+
+def test_http_mode_serves_healthz_and_stops_on_sigterm(tmp_path, flowroute_sandbox, slack_emulator):
+    port = free_port()
+    env = clean_env(
+        SLACK_BOT_TOKEN=slack_emulator.token, SLACK_SIGNING_SECRET="s3cret", SLACK_API_URL=slack_emulator.api_url,
+        FR_ACCESS_KEY=ACCESS_KEY, FR_SECRET_KEY=SECRET_KEY, FLOWROUTE_API_URL=flowroute_sandbox.url,
+        FLOWROUTE_BOT_DB=str(tmp_path / "bot.db"), PORT=str(port), FLOWROUTE_BOT_POLL_SECONDS="3600",
+    )
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the bot did not start serving in time"
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json() == {"ok": True}
+        assert requests.post(f"http://127.0.0.1:{port}/slack/events", data="x", timeout=5).status_code == 401
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    assert "Traceback" not in text
+    for secret in (SECRET_KEY, "s3cret", slack_emulator.token):
+        assert secret not in text
