@@ -5,12 +5,18 @@ poll_now()          lists MDRs from (watermark - overlap) and follows every page
                     moves only after every page is stored.
 send_pending()      posts pending outbox rows per channel in message-time order, paced, and marks each
                     delivered only after Slack answered ok.
-recover_if_empty()  on a database with no relay state, rebuilds the watermark, the deliveries and the
-                    subscriptions from the bot's own posts (Slack message metadata).
+recover_if_empty()  on a database with no relay state, rebuilds the watermark, the deliveries, the
+                    subscriptions and the conversation threads from the bot's own posts (Slack message
+                    metadata), reading the replies of recently active threads.
 
-Exactly once: the attempt is committed before chat.postMessage; a row whose last attempt got no clear
-answer (a crash, a timeout, a 5xx) is looked up in the channel's history by its metadata before it is
-posted again.
+Conversations: the messages between one of our numbers and one remote number share a thread per channel;
+the first starts it, later ones are replies, and a quiet period (FLOWROUTE_BOT_THREAD_IDLE_HOURS) starts a
+new one. Replies typed in those threads are answered by handlers/conversations.py; `check_replies()` (run
+after each poll) follows them up.
+
+Exactly once: the attempt and the thread it goes to are committed before chat.postMessage; a row whose last
+attempt got no clear answer (a crash, a timeout, a 5xx) is looked up by its metadata in the channel's history
+and in that thread before it is posted again.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, normalize_number
+from handlers.conversations import Conversations, thread_start
 from handlers.inbox import RELAY_EVENT, SUBSCRIPTION_EVENT, relay_post
 
 log = logging.getLogger("flowroute_bot.relay")
@@ -48,6 +55,8 @@ ROW_ERRORS = frozenset({
     "invalid_metadata_schema", "metadata_too_large", "invalid_arguments", "too_many_attachments",
 })
 NO_METHOD_ERRORS = frozenset({"unknown_method", "missing_scope", "not_allowed_token_type"})
+# Guess: what chat.postMessage answers when a thread's parent was deleted (the emulator says thread_not_found).
+THREAD_GONE_ERRORS = frozenset({"thread_not_found", "message_not_found", "invalid_thread_ts"})
 
 DELIVERED, RETRY, SKIP, STOP = "delivered", "retry", "skip", "stop"
 SLACK_CLOCK_MARGIN = 900  # seconds of history either side of an unsure attempt searched for its post
@@ -63,6 +72,7 @@ class RelayConfig:
     send_budget_seconds: float = 25.0
     check_pages: int = 5  # history pages read to find an unsure post
     recovery_pages: int = 10  # history pages read per channel when rebuilding an empty database
+    recovery_threads: int = 300  # conversation threads whose replies are read when rebuilding
     alias_ttl_seconds: float = 600.0
     media_timeout: float = 30.0
     max_media_bytes: int = 25 * 1024 * 1024
@@ -112,6 +122,8 @@ class Relay:
         self._ready_at: dict[str, float] = {}  # channel -> epoch before which it gets no post (pace, 429)
         self._aliases: dict[str, tuple[float, str | None]] = {}
         self._identity: dict | None = None
+        self.conversations = Conversations(store, flowroute, settings, slack=self.slack)
+        self.threads = self.conversations.db
 
     def stop(self) -> None:
         """Make a running send round return instead of waiting for pacing or Retry-After."""
@@ -125,6 +137,14 @@ class Relay:
             log.warning("Inbound poll failed: %s", failure_line(error))
         finally:
             self.send_pending(send_budget)
+        self.check_replies()
+
+    def check_replies(self) -> None:
+        """Follow up the SMS replies typed in conversation threads (delivered reactions, cut-off sends)."""
+        try:
+            self.conversations.check_replies()
+        except (FlowrouteError, SlackApiError, OSError) as error:
+            log.warning("Checking thread replies failed: %s", failure_line(error))
 
     # --- poll: fetch and save ---------------------------------------------------------------------------
 
@@ -329,33 +349,63 @@ class Relay:
         files = [item for item in media if item["content"] is not None]
         ts = row["slack_ts"] or self._post(row, media, has_files=bool(files))
         if files:
-            self._attach(row, ts, files)
+            self._attach(row, row.get("thread_ts") or ts, files)
         self.store.mark_delivered(mdr_id, channel, ts, has_media=bool(media))
 
     def _post(self, row: dict, media: list[dict], *, has_files: bool) -> str:
         channel, mdr_id = row["channel_id"], row["mdr_id"]
         ts = self._find_post(row) if row["in_flight"] else None
         if ts is None:
-            self.store.mark_attempt(mdr_id, channel)
-            row["attempts"] += 1
-            try:
-                response = self.slack.chat_postMessage(channel=channel, **relay_post(row, media, route=row["route"]))
-            except SlackApiError as error:
-                if clearly_not_done(error):
-                    self.store.mark_not_in_flight(mdr_id, channel)
-                raise
-            self._ready_at[channel] = time.time() + self.config.pace_seconds
-            ts = response["ts"]
+            ts = self._post_in_thread(row, media)
         else:
             log.info("Record %s was already in %s (ts %s); not posting it again", mdr_id, channel, ts)
+        self._remember_thread(row, ts)
         if has_files:
             self.store.mark_posted(mdr_id, channel, ts)
             row.update(slack_ts=ts, in_flight=0, file_ids=None)
         return ts
 
-    def _attach(self, row: dict, ts: str, files: list[dict]) -> None:
-        """Upload an MMS's files into the post's thread (metadata can only ride on chat.postMessage)."""
+    def _post_in_thread(self, row: dict, media: list[dict]) -> str:
+        """Post the record in its conversation's thread, or as the first post of a new one; returns its ts."""
         channel, mdr_id = row["channel_id"], row["mdr_id"]
+        thread = row.get("thread_ts") if row["in_flight"] else self._choose_thread(row)
+        self.threads.set_outbox_thread(mdr_id, channel, thread)
+        self.store.mark_attempt(mdr_id, channel)
+        row.update(thread_ts=thread, attempts=row["attempts"] + 1)
+        post = relay_post(row, media, route=row["route"], conversation={"thread_ts": thread})
+        try:
+            response = self.slack.chat_postMessage(channel=channel, thread_ts=thread, **post)
+        except SlackApiError as error:
+            if clearly_not_done(error):
+                self.store.mark_not_in_flight(mdr_id, channel)
+                if thread and error.response.get("error") in THREAD_GONE_ERRORS:
+                    self.threads.forget_thread(channel, thread)  # its parent was deleted: the retry starts anew
+            raise
+        self._ready_at[channel] = time.time() + self.config.pace_seconds
+        return response["ts"]
+
+    def _choose_thread(self, row: dict) -> str | None:
+        """The conversation's current thread unless it has been quiet for longer than the idle period."""
+        current = self.threads.get_current_thread(row["channel_id"], row["to_number"], row["from_number"])
+        if current is None:
+            return None
+        last, at = parse_time(current["last_at"]), parse_time(row["at"])
+        if last is None or at is None or at - last > timedelta(hours=self.settings.thread_idle_hours):
+            return None
+        return current["thread_ts"]
+
+    def _remember_thread(self, row: dict, ts: str) -> None:
+        channel, thread = row["channel_id"], row.get("thread_ts")
+        if thread:
+            self.threads.touch_thread(channel, thread, row["at"])
+        else:
+            self.threads.save_threads([{"channel_id": channel, "thread_ts": ts, "our_number": row["to_number"],
+                                        "remote_number": row["from_number"], "started_at": row["at"],
+                                        "last_at": row["at"]}])
+
+    def _attach(self, row: dict, thread_ts: str, files: list[dict]) -> None:
+        """Upload an MMS's files into the post's thread (metadata can only ride on chat.postMessage)."""
+        channel, mdr_id, ts = row["channel_id"], row["mdr_id"], thread_ts
         if row["in_flight"] and row["file_ids"] and self._files_shared(channel, ts, json.loads(row["file_ids"])):
             return
         uploaded = []
@@ -374,14 +424,18 @@ class Relay:
             raise
 
     def _find_post(self, row: dict) -> str | None:
-        """The ts of our post of this record if an unanswered attempt did reach Slack."""
+        """The ts of our post of this record if an unanswered attempt did reach Slack (channel or thread)."""
         attempted = row["attempted_at"] or time.time()
-        # Top-level posts only: when posts move into conversation threads, search the thread too.
-        for message in self._history(row["channel_id"], oldest=attempted - SLACK_CLOCK_MARGIN,
-                                     latest=attempted + SLACK_CLOCK_MARGIN, pages=self.config.check_pages):
-            payload = relay_payload(message)
-            if payload and payload.get("mdr_id") == row["mdr_id"]:
-                return message["ts"]
+        bounds = {"oldest": attempted - SLACK_CLOCK_MARGIN, "latest": attempted + SLACK_CLOCK_MARGIN,
+                  "pages": self.config.check_pages}
+        places = [self._history(row["channel_id"], **bounds)]
+        if row.get("thread_ts"):
+            places.append(self._replies(row["channel_id"], row["thread_ts"], **bounds))
+        for messages in places:
+            for message in messages:
+                payload = relay_payload(message)
+                if payload and payload.get("mdr_id") == row["mdr_id"]:
+                    return message["ts"]
         return None
 
     def _files_shared(self, channel: str, ts: str, file_ids: list[str]) -> bool:
@@ -405,6 +459,25 @@ class Relay:
         for _ in range(pages):
             page = self.slack.conversations_history(channel=channel, include_all_metadata=True, limit=200,
                                                     cursor=cursor, **bounds)
+            yield from page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    def _replies(self, channel: str, thread_ts: str, *, pages: int, oldest: float | None = None,
+                 latest: float | None = None) -> Iterator[dict]:
+        """A thread's messages, oldest first, with metadata; nothing when the thread is gone."""
+        cursor = None
+        bounds = {name: f"{max(0.0, value):.6f}" for name, value in (("oldest", oldest), ("latest", latest))
+                  if value is not None}
+        for _ in range(pages):
+            try:
+                page = self.slack.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                        limit=200, cursor=cursor, **bounds)
+            except SlackApiError as error:
+                if error.response.get("error") in THREAD_GONE_ERRORS:
+                    return
+                raise
             yield from page.get("messages") or []
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -463,8 +536,9 @@ class Relay:
         with self._poll_lock:
             if self.store.get_state(STARTED) is not None:
                 return None
-            posts, events = self._scan_own_posts()
+            posts, events, threads = self._scan_own_posts()
             now = datetime.now(UTC)
+            self.threads.save_threads(threads)
             if posts:
                 self.store.save_recovered(posts)
                 newest = max(moment for moment in (parse_time(post["at"]) for post in posts) if moment)
@@ -477,15 +551,16 @@ class Relay:
             subscriptions = replay_subscriptions(events)
             for number, channel in sorted(subscriptions):
                 self.store.save_subscription(number, channel, "recovered")
-            summary = {"at": iso(now), "posts": len(posts), "subscriptions": len(subscriptions)}
+            summary = {"at": iso(now), "posts": len(posts), "subscriptions": len(subscriptions),
+                       "threads": len(threads)}
             self.store.save_state(STARTED, summary)
-            log.info("Relay state %s: %d earlier post(s), %d subscription(s) rebuilt from Slack",
-                     "recovered" if posts else "started fresh", len(posts), len(subscriptions))
+            log.info("Relay state %s: %d earlier post(s), %d subscription(s), %d thread(s) rebuilt from Slack",
+                     "recovered" if posts else "started fresh", len(posts), len(subscriptions), len(threads))
             return summary
 
-    def _scan_own_posts(self) -> tuple[list[dict], list[tuple]]:
+    def _scan_own_posts(self) -> tuple[list[dict], list[tuple], list[dict]]:
         identity = self._whoami()
-        posts, events = [], []
+        posts, events, starts = [], [], []
         for channel in self._own_channels():
             try:
                 messages = list(self._history(channel, pages=self.config.recovery_pages))
@@ -496,12 +571,44 @@ class Relay:
             for message in messages:
                 if not is_own(message, identity):
                     continue
-                post, event = read_metadata(message, channel)
-                if post:
-                    posts.append(post)
-                if event:
-                    events.append(event)
-        return posts, events
+                self._collect(message, channel, posts, events)
+                thread = thread_start(message, channel)
+                if thread:
+                    starts.append((thread, message))
+        return posts, events, self._read_threads(starts, identity, posts, events)
+
+    @staticmethod
+    def _collect(message: dict, channel: str, posts: list[dict], events: list[tuple]) -> None:
+        post, event = read_metadata(message, channel)
+        if post:
+            posts.append(post)
+        if event:
+            events.append(event)
+
+    def _read_threads(self, starts: list[tuple[dict, dict]], identity: dict, posts: list[dict],
+                      events: list[tuple]) -> list[dict]:
+        """Read the replies of the conversation threads active within an idle period of the newest one.
+
+        Older threads are quiet: the next message starts a new thread, and their records are far behind the
+        watermark, so only their parent (already read) matters.
+        """
+        def activity(item: tuple[dict, dict]) -> float:
+            return float(item[1].get("latest_reply") or item[1]["ts"])
+
+        starts = sorted(starts, key=activity, reverse=True)
+        newest = activity(starts[0]) if starts else 0.0
+        window = (self.settings.thread_idle_hours + 1) * 3600
+        active = [item for item in starts if item[1].get("reply_count") and activity(item) >= newest - window]
+        for thread, _parent in active[:self.config.recovery_threads]:
+            channel = thread["channel_id"]
+            for message in self._replies(channel, thread["thread_ts"], pages=self.config.check_pages):
+                if message["ts"] == thread["thread_ts"] or not is_own(message, identity):
+                    continue
+                before = len(posts)
+                self._collect(message, channel, posts, events)
+                if len(posts) > before:
+                    thread["last_at"] = max(thread["last_at"], posts[-1]["at"])
+        return [thread for thread, _parent in starts]
 
     def _whoami(self) -> dict:
         if self._identity is None:

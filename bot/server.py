@@ -11,19 +11,30 @@ from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+MEDIA_PATH = "/media/"
 
 
-def make_wsgi_app(app: App, ready: threading.Event):
-    """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt."""
+def make_wsgi_app(app: App, ready: threading.Event, media=None):
+    """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt.
+
+    `media(name) -> (status, headers, body)` answers GET /media/<name>: the images of MMS replies, fetched
+    by Flowroute (handlers/conversations.py). By default the one the conversations area set on the app.
+    """
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    media = media or getattr(app, "flowroute_media", None)
 
     def wsgi(environ, start_response):
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok = ready.is_set()
             body = json.dumps({"ok": ok}).encode()
             start_response("200 OK" if ok else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if media is not None and path.startswith(MEDIA_PATH) and method in ("GET", "HEAD"):
+            status, headers, body = media(path[len(MEDIA_PATH):])
+            start_response(status, headers)
+            return [] if method == "HEAD" else [body]
         return bolt(environ, start_response)
 
     return wsgi

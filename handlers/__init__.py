@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import App
 
-from handlers import audit, e911, help, inbox, messages, numbers, routes
+from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
 from handlers.common import (
     PAGE_ACTION,
     Command,
@@ -21,11 +21,13 @@ from handlers.common import (
 from handlers.parser import UsageError, parse
 
 SLASH_COMMAND = "/flowroute"
-EVENTS: tuple[str, ...] = ()  # Events API subscriptions the listeners need; manifest.yml must list the same
+# Events API subscriptions the listeners need (conversations: thread replies in public and private
+# channels); manifest.yml must list the same.
+EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

@@ -161,28 +161,38 @@ def subscription_announcement(action: str, number: str, channel_id: str, user_id
     }
 
 
-def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None) -> dict:
+def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None,
+               conversation: dict | None = None) -> dict:
     """The Slack post for one inbound message: who, to which of our numbers, the body verbatim, time and id.
 
     `record` has mdr_id, at (ISO UTC), from_number, to_number, to_alias, body, is_mms; `media` rows have
     file_name, mime_type, size, error. Everything from Flowroute is escaped, so a body cannot ping or link.
+    `conversation` ({"thread_ts": parent ts or None}) marks a post in a conversation thread: without a
+    thread_ts it starts one and says who the conversation is with; the metadata then names both numbers.
     """
     kind = "MMS" if record.get("is_mms") else "SMS"
     sender, recipient = number_text(record.get("from_number")), number_text(record.get("to_number"))
     alias = f" ({escape(record['to_alias'])})" if record.get("to_alias") else ""
     blocks = [section(f":incoming_envelope: *{kind}* from *{sender}* to *{recipient}*{alias}")]
+    if conversation is not None and not conversation.get("thread_ts"):
+        blocks.append(context(f":speech_balloon: Conversation with *{sender}* on *{recipient}*{alias}. Reply in "
+                              "this thread to answer by SMS; start with `note:` to keep a note in Slack."))
     blocks += body_sections(record.get("body") or "")
     lines = [media_line(item) for item in media]
     if lines:
         blocks.append(section("\n".join(lines)))
     blocks.append(context(f"{time_text(record.get('at'))} · `{escape(record.get('mdr_id'))}`"))
     preview = escape((record.get("body") or "")[:150])
+    payload = {"mdr_id": record.get("mdr_id"), "timestamp": record.get("at"), "to": record.get("to_number"),
+               "route": route}
+    if conversation is not None:  # what an empty database rebuilds the conversation threads from
+        payload["from"] = record.get("from_number")
+        if conversation.get("thread_ts"):
+            payload["thread_ts"] = conversation["thread_ts"]
     return {
         "text": f"{kind} from {sender} to {recipient}: {preview}",
         "blocks": blocks,
-        "metadata": {"event_type": RELAY_EVENT, "event_payload": {
-            "mdr_id": record.get("mdr_id"), "timestamp": record.get("at"), "to": record.get("to_number"),
-            "route": route}},
+        "metadata": {"event_type": RELAY_EVENT, "event_payload": payload},
         "unfurl_links": False,
         "unfurl_media": False,
     }

@@ -1,0 +1,577 @@
+"""Two-way conversations: a reply typed in a relayed SMS's Slack thread goes back as an SMS (or MMS).
+
+The relay (bot/relay.py) posts the messages between one of our numbers and one remote number in one thread
+per channel and remembers it here (`ConversationStore`). A person's reply in such a thread is sent from our
+number to the remote number by `Conversations`, at most once:
+
+- the reply's row (channel + message ts) is inserted before anything else, so a Slack retry, a duplicate
+  delivery or a restart finds it and stops;
+- the row is marked `sending` before the Flowroute call; when Flowroute answers 5xx, times out or the bot
+  dies mid-call, the SMS may or may not have gone out, so the thread says that and nothing is resent.
+
+The relay's poll calls `check_replies()`: a second reaction once an accepted reply's MDR says delivered, the
+accepted reaction when Slack refused it the first time, and a note for replies a crash left unfinished.
+Images of MMS replies are served to Flowroute at `<FLOWROUTE_BOT_PUBLIC_URL>/media/<token>` (bot/server.py),
+an unguessable link that expires, since Flowroute cannot fetch Slack's file URLs (they need the bot token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from flowroute_api import FlowrouteConnectionError, FlowrouteError, NotFoundError, ServerError
+from handlers.common import Command, Deps, audited, escape, number_text, run_guarded
+from handlers.inbox import RELAY_EVENT
+from handlers.messages import sms_segments
+
+log = logging.getLogger("flowroute_bot.conversations")
+
+ACCEPTED_REACTION = "outbox_tray"  # Flowroute accepted the message (202)
+DELIVERED_REACTION = "white_check_mark"  # its MDR later says delivered
+MAX_SEGMENTS = 10
+# Flowroute caps an MMS at 750 kB of text and media; its 422 names 767840 bytes (flowroute-api.md §4.1).
+MMS_MAX_BYTES = 767_840
+# Guess: the image types every carrier takes in an MMS; Flowroute publishes no list.
+MMS_IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}
+MEDIA_PATH = "/media/"
+NOTE_PREFIX = "note:"
+REPLY_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})  # a person's message, not an edit
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+MEDIA_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+SLACK_LINK = re.compile(r"<([^<>]*)>")
+UNFINISHED = ("received", "sending")  # statuses a live sender leaves within seconds
+NOT_CONVERSATIONS_KEPT = 2000
+
+
+@dataclass
+class ConversationConfig:
+    media_ttl_seconds: float = 3600.0  # guess: Flowroute fetches the media while sending, right after the 202
+    delivery_check_hours: float = 48.0  # accepted replies are checked for delivery this long
+    delivery_checks_per_cycle: int = 25
+    unfinished_seconds: float = 300.0  # far beyond a send's timeouts: a reply still in progress was cut off
+    download_timeout: float = 30.0
+
+
+def register(app: App, deps: Deps) -> dict[str, Command]:
+    service = conversations_of(deps)
+    app.event("message")(_message_listener(deps, service))
+    app.flowroute_media = service.serve_media  # bot/server.py answers GET /media/<token> with it
+    return {}
+
+
+def conversations_of(deps: Deps) -> Conversations:
+    """The relay's instance (its poll checks deliveries), or one of our own when no relay runs."""
+    service = deps.extras.get("conversations")
+    if service is None:
+        relay = deps.extras.get("relay")
+        service = getattr(relay, "conversations", None) or Conversations(
+            deps.store, deps.flowroute, deps.settings, slack=deps.slack)
+        deps.extras["conversations"] = service
+    return service
+
+
+def _message_listener(deps: Deps, service: Conversations):
+    def conversations_message(event, context, client):
+        """Events are acked by Bolt; only cheap filters here, the rest runs on the work pool."""
+        identity = {"user_id": context.get("bot_user_id"), "bot_id": context.get("bot_id")}
+        reply = reply_candidate(event, identity)
+        if reply is not None:
+            deps.executor.submit(service.take_reply, reply, identity, client)
+
+    return conversations_message
+
+
+# --- storage -------------------------------------------------------------------------------------------
+
+class ConversationStore:
+    """The m006 tables on the bot's Store: threads, replies and reply media (a connection per call)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def _rows(self, sql: str, params: list) -> list[dict]:
+        with self.store.db() as db:
+            return list(db.query(sql, params))
+
+    def _execute(self, sql: str, params: list) -> int:
+        with self.store.db() as db:
+            return db.execute(sql, params).rowcount
+
+    # threads
+    def get_current_thread(self, channel_id: str, our_number: str, remote_number: str) -> dict | None:
+        rows = self._rows("SELECT * FROM threads WHERE channel_id = ? AND our_number = ? AND remote_number = ? "
+                          "ORDER BY last_at DESC LIMIT 1", [channel_id, our_number, remote_number])
+        return rows[0] if rows else None
+
+    def get_thread(self, channel_id: str, thread_ts: str) -> dict | None:
+        rows = self._rows("SELECT * FROM threads WHERE channel_id = ? AND thread_ts = ?", [channel_id, thread_ts])
+        return rows[0] if rows else None
+
+    def save_threads(self, threads: list[dict]) -> None:
+        """New or recovered threads; a known thread's last activity only moves forward."""
+        with self.store.db() as db, db.atomic():
+            db.conn.executemany(
+                "INSERT INTO threads (channel_id, thread_ts, our_number, remote_number, started_at, last_at) "
+                "VALUES (:channel_id, :thread_ts, :our_number, :remote_number, :started_at, :last_at) "
+                "ON CONFLICT(channel_id, thread_ts) DO UPDATE SET last_at = max(last_at, excluded.last_at)",
+                threads,
+            )
+
+    def touch_thread(self, channel_id: str, thread_ts: str, at: str) -> None:
+        self._execute("UPDATE threads SET last_at = max(last_at, ?) WHERE channel_id = ? AND thread_ts = ?",
+                      [at, channel_id, thread_ts])
+
+    def forget_thread(self, channel_id: str, thread_ts: str) -> None:
+        self._execute("DELETE FROM threads WHERE channel_id = ? AND thread_ts = ?", [channel_id, thread_ts])
+
+    def set_outbox_thread(self, mdr_id: str, channel_id: str, thread_ts: str | None) -> None:
+        """Before a relay post: the thread it goes to (None: it starts one), where to look if no answer comes."""
+        self._execute("UPDATE outbox SET thread_ts = ? WHERE mdr_id = ? AND channel_id = ?",
+                      [thread_ts, mdr_id, channel_id])
+
+    # replies
+    def claim_reply(self, reply: dict) -> bool:
+        """Insert the reply's row; False when it exists (a retry, a duplicate event, a restart)."""
+        now = time.time()
+        return self._execute(
+            "INSERT OR IGNORE INTO replies (channel_id, ts, thread_ts, user_id, from_number, to_number, status, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+            [reply["channel_id"], reply["ts"], reply["thread_ts"], reply["user_id"], reply["from_number"],
+             reply["to_number"], iso_now(), now],
+        ) == 1
+
+    def mark_reply(self, channel_id: str, ts: str, *, only_if: str | None = None, **fields) -> bool:
+        """Update a reply's row (only while its status is `only_if`, when given); True if a row changed."""
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        sql = f"UPDATE replies SET {assignments}, updated_at = ? WHERE channel_id = ? AND ts = ?"
+        params = [*fields.values(), time.time(), channel_id, ts]
+        if only_if is not None:
+            sql, params = sql + " AND status = ?", [*params, only_if]
+        return self._execute(sql, params) == 1
+
+    def get_reply(self, channel_id: str, ts: str) -> dict | None:
+        rows = self._rows("SELECT * FROM replies WHERE channel_id = ? AND ts = ?", [channel_id, ts])
+        return rows[0] if rows else None
+
+    def get_unfinished_replies(self, before: float) -> list[dict]:
+        return self._rows("SELECT * FROM replies WHERE status IN (?, ?) AND updated_at < ? ORDER BY updated_at",
+                          [*UNFINISHED, before])
+
+    def get_unreacted_replies(self, limit: int) -> list[dict]:
+        return self._rows("SELECT * FROM replies WHERE status = 'accepted' AND accepted_reacted = 0 "
+                          "ORDER BY updated_at LIMIT ?", [limit])
+
+    def get_replies_to_check(self, since: str, limit: int) -> list[dict]:
+        """Accepted replies not yet seen delivered, least recently checked first."""
+        return self._rows("SELECT * FROM replies WHERE status = 'accepted' AND mdr_id IS NOT NULL AND "
+                          "delivered_at IS NULL AND created_at >= ? ORDER BY checked_at, created_at LIMIT ?",
+                          [since, limit])
+
+    def mark_checked(self, channel_id: str, ts: str) -> None:
+        self._execute("UPDATE replies SET checks = checks + 1, checked_at = ? WHERE channel_id = ? AND ts = ?",
+                      [time.time(), channel_id, ts])
+
+    # media
+    def save_media(self, token_hash: str, reply: dict, mime_type: str, content: bytes, expires_at: float) -> None:
+        self._execute("INSERT INTO reply_media (token_hash, channel_id, ts, mime_type, content, expires_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                      [token_hash, reply["channel_id"], reply["ts"], mime_type, content, expires_at])
+
+    def get_media(self, token_hash: str, now: float) -> dict | None:
+        rows = self._rows("SELECT mime_type, content FROM reply_media WHERE token_hash = ? AND expires_at > ?",
+                          [token_hash, now])
+        return rows[0] if rows else None
+
+    def purge_media(self, now: float) -> int:
+        return self._execute("DELETE FROM reply_media WHERE expires_at <= ?", [now])
+
+
+# --- the service -----------------------------------------------------------------------------------------
+
+class Conversations:
+    """Answers thread replies by SMS/MMS and follows them up; shared by the listener and the relay's poll."""
+
+    def __init__(self, store, flowroute, settings, *, slack: WebClient, config: ConversationConfig | None = None):
+        self.db = ConversationStore(store)
+        self.flowroute, self.settings, self.slack = flowroute, settings, slack
+        self.config = config or ConversationConfig()
+        self.http = requests.Session()
+        self.clock = time.time  # tests move it to expire media links
+        self._audit_deps = AuditDeps(store, settings, slack)
+        self._not_conversations: dict[tuple[str, str], None] = {}  # threads known not to be ours
+
+    # --- a reply arrives ------------------------------------------------------------------------------
+
+    def take_reply(self, reply: dict, identity: dict, client: WebClient) -> None:
+        """Claim a thread reply once, then answer it; failures are told in the thread, never raised."""
+        thread = self.find_thread(reply["channel_id"], reply["thread_ts"], identity, client)
+        if thread is None or is_note(reply["text"]):
+            return
+        reply = {**reply, "from_number": thread["our_number"], "to_number": thread["remote_number"]}
+        if not self.db.claim_reply(reply):
+            log.info("Reply %s in %s was already taken (Slack retry or duplicate); not sent again",
+                     reply["ts"], reply["channel_id"])
+            return
+        run_guarded(lambda text, **_: self._say(client, reply, text), self._answer, reply, client)
+
+    def find_thread(self, channel_id: str, thread_ts: str, identity: dict, client: WebClient) -> dict | None:
+        """The conversation a thread belongs to: from the database, else from our parent post's metadata."""
+        thread = self.db.get_thread(channel_id, thread_ts)
+        key = (channel_id, thread_ts)
+        if thread is not None or key in self._not_conversations:
+            return thread
+        try:
+            page = client.conversations_replies(channel=channel_id, ts=thread_ts, limit=1, include_all_metadata=True)
+            parent = next(iter(page.get("messages") or []), None)
+        except SlackApiError as error:
+            log.warning("Could not read thread %s in %s: %s", thread_ts, channel_id, error.response.get("error"))
+            return None
+        found = thread_start(parent, channel_id) if parent and is_own(parent, identity) else None
+        if found is None:
+            self._not_conversations[key] = None
+            while len(self._not_conversations) > NOT_CONVERSATIONS_KEPT:
+                self._not_conversations.pop(next(iter(self._not_conversations)))
+            return None
+        self.db.save_threads([found])
+        return found
+
+    def _answer(self, reply: dict, client: WebClient) -> None:
+        channel, ts = reply["channel_id"], reply["ts"]
+        if not self.settings.can_send(reply["user_id"]):
+            self.db.mark_reply(channel, ts, status="refused", error="not allowed to send")
+            self._whisper(client, reply, not_allowed_text())
+            return
+        text, quotes_changed = plain_quotes(sms_text(reply["text"]))
+        if reply["files"]:
+            media_urls, problem = self._publish_images(reply, text)
+            kind, encoding, segments = "mms", None, None
+        else:
+            media_urls, kind = [], "sms"
+            encoding, segments = sms_segments(text)
+            problem = too_long_text(encoding, segments) if segments > MAX_SEGMENTS else None
+        if problem:
+            self.db.mark_reply(channel, ts, status="refused", error=problem, body=text, kind=kind)
+            self._say(client, reply, refusal_text(reply, problem))
+            return
+        self.db.mark_reply(channel, ts, status="sending", body=text, kind=kind)
+        try:
+            result = self._send(reply, kind, text, media_urls)
+        except FlowrouteError as error:
+            self._send_failed(client, reply, kind, error)
+            return
+        mdr_id = ((result or {}).get("data") or {}).get("id")
+        self.db.mark_reply(channel, ts, status="accepted", mdr_id=mdr_id)
+        self.db.touch_thread(channel, reply["thread_ts"], iso_now())
+        if self._react(client, reply, ACCEPTED_REACTION):
+            self.db.mark_reply(channel, ts, accepted_reacted=1)
+        notes = sent_notes(kind, encoding, segments, quotes_changed, len(media_urls))
+        if notes:
+            self._say(client, reply, notes)
+
+    def _send(self, reply: dict, kind: str, text: str, media_urls: list[str]) -> dict:
+        route = f"{number_text(reply['from_number'])} → {number_text(reply['to_number'])}"
+        client, deps = self.flowroute, self._audit_deps
+        if kind == "mms":
+            return audited(deps, reply["user_id"], "mms reply", route, client.send_mms, reply["from_number"],
+                           reply["to_number"], media_urls, text or None)
+        return audited(deps, reply["user_id"], "sms reply", route, client.send_sms, reply["from_number"],
+                       reply["to_number"], text)
+
+    def _send_failed(self, client: WebClient, reply: dict, kind: str, error: FlowrouteError) -> None:
+        unsure = isinstance(error, ServerError | FlowrouteConnectionError)
+        self.db.mark_reply(reply["channel_id"], reply["ts"], status="unknown" if unsure else "failed",
+                           error=str(error))
+        text = unsure_text(kind, reply, str(error)) if unsure else failed_text(kind, reply, str(error))
+        self._say(client, reply, text)
+
+    # --- images for MMS --------------------------------------------------------------------------------
+
+    def _publish_images(self, reply: dict, text: str) -> tuple[list[str], str | None]:
+        """Download the reply's images from Slack and give each a public link; or say why not."""
+        if not self.settings.public_url:
+            return [], ("files go out as MMS through a link Flowroute can fetch, and this bot has no public "
+                        "address for them (FLOWROUTE_BOT_PUBLIC_URL is not set). Send text only, or ask an admin.")
+        images, total = [], len(text.encode("utf-8"))
+        for item in reply["files"]:
+            name, mime_type = escape(item.get("name") or "file"), str(item.get("mimetype") or "").lower()
+            if mime_type not in MMS_IMAGE_TYPES:
+                return [], f"`{name}` is not an image Flowroute can send by MMS (JPEG, PNG or GIF only)."
+            total += int(item.get("size") or 0)
+            if total > MMS_MAX_BYTES:
+                return [], f"`{name}` makes the MMS larger than Flowroute's 750 kB limit ({kb(total)} in all)."
+            content = self._download(item)
+            if content is None:
+                return [], f"`{name}` could not be downloaded from Slack."
+            total += len(content) - int(item.get("size") or 0)
+            if total > MMS_MAX_BYTES:
+                return [], f"`{name}` makes the MMS larger than Flowroute's 750 kB limit ({kb(total)} in all)."
+            images.append((mime_type, content))
+        return [self._publish(reply, mime_type, content) for mime_type, content in images], None
+
+    def _download(self, item: dict) -> bytes | None:
+        url = str(item.get("url_private_download") or item.get("url_private") or "")
+        if not self._is_slack_file_url(url):
+            return None
+        headers = {"Authorization": f"Bearer {self.settings.slack_bot_token}"}
+        try:
+            with self.http.get(url, headers=headers, timeout=(5, self.config.download_timeout), stream=True,
+                               allow_redirects=False) as response:
+                if response.status_code != 200:
+                    return None
+                return response.raw.read(MMS_MAX_BYTES + 1, decode_content=True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+            return None
+
+    def _is_slack_file_url(self, url: str) -> bool:
+        """The bot token only goes to Slack: its file host, or the API host the bot is configured with."""
+        parts, api = urlsplit(url), urlsplit(self.settings.slack_api_url)
+        if parts.netloc and parts.netloc == api.netloc and parts.scheme == api.scheme:
+            return True
+        return parts.scheme == "https" and (parts.hostname or "").endswith(".slack.com")
+
+    def _publish(self, reply: dict, mime_type: str, content: bytes) -> str:
+        token = secrets.token_urlsafe(32)
+        self.db.save_media(token_hash(token), reply, mime_type, content, self.clock() + self.config.media_ttl_seconds)
+        return f"{self.settings.public_url}{MEDIA_PATH}{token}{MMS_IMAGE_TYPES[mime_type]}"
+
+    def serve_media(self, name: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """GET /media/<token>[.ext]: the image while the link lives, else 404 (status, headers, body)."""
+        token = name.split(".", 1)[0]
+        row = self.db.get_media(token_hash(token), self.clock()) if MEDIA_TOKEN.match(token) else None
+        if row is None:
+            body = b"Not Found"
+            return "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
+        content = bytes(row["content"])
+        return "200 OK", [("Content-Type", row["mime_type"]), ("Content-Length", str(len(content))),
+                          ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")], content
+
+    # --- follow-up, from the relay's poll ---------------------------------------------------------------
+
+    def check_replies(self) -> None:
+        """Expire media links, report cut-off replies, retry accepted reactions, react once when delivered."""
+        self.db.purge_media(self.clock())
+        self._report_unfinished()
+        for row in self.db.get_unreacted_replies(self.config.delivery_checks_per_cycle):
+            if self._react(self.slack, row, ACCEPTED_REACTION):
+                self.db.mark_reply(row["channel_id"], row["ts"], accepted_reacted=1)
+        self._check_deliveries()
+
+    def _report_unfinished(self) -> None:
+        for row in self.db.get_unfinished_replies(time.time() - self.config.unfinished_seconds):
+            sending = row["status"] == "sending"
+            status = "unknown" if sending else "dropped"
+            if self.db.mark_reply(row["channel_id"], row["ts"], only_if=row["status"], status=status,
+                                  error="the bot stopped while handling this reply"):
+                self._say(self.slack, row, cut_off_text(row, sending))
+
+    def _check_deliveries(self) -> None:
+        since = iso_now(-self.config.delivery_check_hours * 3600)
+        for row in self.db.get_replies_to_check(since, self.config.delivery_checks_per_cycle):
+            try:
+                record = self.flowroute.get_message(row["mdr_id"]) or {}
+            except NotFoundError:
+                self.db.mark_checked(row["channel_id"], row["ts"])
+                continue
+            except FlowrouteError as error:
+                log.info("Delivery check stopped for this cycle: %s", error)
+                return
+            if not is_delivered(record):
+                self.db.mark_checked(row["channel_id"], row["ts"])
+            elif self._react(self.slack, row, DELIVERED_REACTION):
+                self.db.mark_reply(row["channel_id"], row["ts"], delivered_at=iso_now())
+
+    # --- Slack ------------------------------------------------------------------------------------------
+
+    def _react(self, client: WebClient, reply: dict, name: str) -> bool:
+        """Add a reaction to the reply; True once it is there (or can never be: the message is gone)."""
+        try:
+            client.reactions_add(channel=reply["channel_id"], timestamp=reply["ts"], name=name)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code in ("already_reacted", "message_not_found"):
+                return True
+            log.warning("Could not add :%s: to %s in %s: %s", name, reply["ts"], reply["channel_id"], code)
+            return False
+        return True
+
+    def _whisper(self, client: WebClient, reply: dict, text: str) -> None:
+        try:
+            client.chat_postEphemeral(channel=reply["channel_id"], user=reply["user_id"],
+                                      thread_ts=reply["thread_ts"], text=text)
+        except SlackApiError as error:
+            log.warning("Could not tell %s in %s: %s", reply["user_id"], reply["channel_id"],
+                        error.response.get("error"))
+
+    def _say(self, client: WebClient, reply: dict, text: str) -> None:
+        try:
+            client.chat_postMessage(channel=reply["channel_id"], thread_ts=reply["thread_ts"], text=text,
+                                    unfurl_links=False, unfurl_media=False)
+        except SlackApiError as error:
+            log.warning("Could not post in thread %s of %s: %s", reply["thread_ts"], reply["channel_id"],
+                        error.response.get("error"))
+
+
+@dataclass
+class AuditDeps:
+    """What `audited` needs (the store, settings and a Slack client), for sends made off the listener."""
+
+    store: object
+    settings: object
+    slack: WebClient
+
+
+# --- pure helpers ------------------------------------------------------------------------------------------
+
+def reply_candidate(event: dict, identity: dict) -> dict | None:
+    """A person's new message inside a thread, or None (bots, edits, deletions, top-level messages)."""
+    if event.get("type") != "message" or event.get("subtype") not in REPLY_SUBTYPES:
+        return None
+    if event.get("bot_id") or event.get("bot_profile") or event.get("hidden"):
+        return None
+    user, ts, thread_ts = event.get("user"), event.get("ts"), event.get("thread_ts")
+    if not user or user == identity.get("user_id") or not event.get("channel") or not ts or thread_ts in (None, ts):
+        return None
+    text = str(event.get("text") or "")
+    files = [item for item in event.get("files") or [] if isinstance(item, dict)]
+    if not text.strip() and not files:
+        return None
+    return {"channel_id": event["channel"], "ts": ts, "thread_ts": thread_ts, "user_id": user, "text": text,
+            "files": files}
+
+
+def is_note(text: str) -> bool:
+    return text.lstrip().lower().startswith(NOTE_PREFIX)
+
+
+def is_own(message: dict, identity: dict) -> bool:
+    return bool((identity.get("bot_id") and message.get("bot_id") == identity["bot_id"])
+                or (identity.get("user_id") and message.get("user") == identity["user_id"]))
+
+
+def thread_start(message: dict, channel_id: str) -> dict | None:
+    """The conversation a relay post starts (its metadata names both numbers), as a `threads` row."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if (metadata.get("event_type") != RELAY_EVENT or payload.get("thread_ts") or not payload.get("from")
+            or not payload.get("to") or not payload.get("timestamp")):
+        return None
+    return {"channel_id": channel_id, "thread_ts": message["ts"], "our_number": payload["to"],
+            "remote_number": payload["from"], "started_at": payload["timestamp"], "last_at": payload["timestamp"]}
+
+
+def is_delivered(document: dict) -> bool:
+    fields = (document.get("data") or {}).get("attributes") or {}
+    receipts = [str(item.get("status") or "").lower() for item in fields.get("delivery_receipts") or []
+                if isinstance(item, dict)]
+    return str(fields.get("status") or "").lower() == "delivered" or "delivered" in receipts
+
+
+def sms_text(slack_text: str) -> str:
+    """What a person typed, from Slack's encoded text: links and mentions as words, &amp; &lt; &gt; decoded."""
+    text = SLACK_LINK.sub(lambda match: _link_words(match.group(1)), slack_text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def _link_words(inner: str) -> str:
+    target, _, label = inner.partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + (label or target[1:])
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^", 1)[0]
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:"):]
+    if label and label not in target:
+        return f"{label} ({target})"
+    return target
+
+
+def plain_quotes(text: str) -> tuple[str, bool]:
+    """Smart quotes as plain ones (Flowroute rejects them, flowroute-api.md §4.1); True when any changed."""
+    plain = text.translate(SMART_QUOTES)
+    return plain, plain != text
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def iso_now(offset_seconds: float = 0.0) -> str:
+    """The relay's sortable UTC text (`2026-01-02T03:04:05.060000Z`), so times compare as strings."""
+    return datetime.fromtimestamp(time.time() + offset_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def kb(size: int) -> str:
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def preview(text: str, limit: int = 120) -> str:
+    flat = " ".join(str(text or "").split())
+    return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+# --- thread texts (pure) -------------------------------------------------------------------------------------
+
+def not_allowed_text() -> str:
+    return (":no_entry: Your reply was *not* sent as an SMS: only people listed in FLOWROUTE_BOT_ADMINS or "
+            "FLOWROUTE_BOT_SENDERS can answer from Slack. Start a message with `note:` to leave a note "
+            "that stays in Slack.")
+
+
+def too_long_text(encoding: str, segments: int) -> str:
+    return (f"it needs {segments} SMS segments ({encoding}) and the limit is {MAX_SEGMENTS}. "
+            "Shorten it or split it into several replies.")
+
+
+def refusal_text(reply: dict, problem: str) -> str:
+    return (f":no_entry: <@{reply['user_id']}> your reply was *not* sent to {number_text(reply['to_number'])}: "
+            f"{problem}\n> {preview(reply['text'])}")
+
+
+def failed_text(kind: str, reply: dict, error: str) -> str:
+    return (f":warning: <@{reply['user_id']}> the {kind.upper()} to {number_text(reply['to_number'])} was *not* "
+            f"sent: {escape(error)}\n> {preview(reply['text'])}")
+
+
+def unsure_text(kind: str, reply: dict, error: str) -> str:
+    return (f":warning: <@{reply['user_id']}> Flowroute did not answer clearly ({escape(error)}), so this "
+            f"{kind.upper()} to {number_text(reply['to_number'])} *may or may not* have gone out. It will not be "
+            "sent again automatically: check `/flowroute messages list` before posting it again."
+            f"\n> {preview(reply['text'])}")
+
+
+def cut_off_text(row: dict, sending: bool) -> str:
+    who, to = f"<@{row['user_id']}>", number_text(row["to_number"])
+    if sending:
+        return (f":warning: {who} the bot stopped while sending your reply to {to}, so it *may or may not* have "
+                "gone out. It will not be sent again automatically: check `/flowroute messages list` before "
+                f"posting it again.\n> {preview(row['body'])}")
+    return f":warning: {who} your reply to {to} was *not* sent: the bot stopped before sending it. Post it again."
+
+
+def sent_notes(kind: str, encoding: str | None, segments: int | None, quotes_changed: bool, images: int) -> str:
+    """One line about what was sent when it is worth knowing (cost, changed text); empty otherwise."""
+    parts = []
+    if quotes_changed:
+        parts.append("smart quotes were sent as plain quotes (Flowroute rejects smart quotes)")
+    if kind == "sms" and segments and segments > 1:
+        parts.append(f"sent as {segments} SMS segments ({encoding}), each charged")
+    if kind == "mms":
+        parts.append(f"sent as an MMS with {images} image(s)")
+    if not parts:
+        return ""
+    line = "; ".join(parts)
+    return f":information_source: {line[0].upper()}{line[1:]}."
