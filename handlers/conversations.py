@@ -86,11 +86,12 @@ def conversations_of(deps: Deps) -> Conversations:
 
 def _message_listener(deps: Deps, service: Conversations):
     def conversations_message(event, context, client):
-        """Events are acked by Bolt; only cheap filters here, the rest runs on the work pool."""
+        """Bolt acks events itself. Bots, edits, notes and other threads stop here; the rest goes to the pool."""
         identity = {"user_id": context.get("bot_user_id"), "bot_id": context.get("bot_id")}
         reply = reply_candidate(event, identity)
-        if reply is not None:
-            deps.executor.submit(service.take_reply, reply, identity, client)
+        if reply is None or is_note(reply["text"]) or service.is_other_thread(reply["channel_id"], reply["thread_ts"]):
+            return
+        deps.executor.submit(service.take_reply, reply, identity, client)
 
     return conversations_message
 
@@ -227,6 +228,10 @@ class Conversations:
                      reply["ts"], reply["channel_id"])
             return
         run_guarded(lambda text, **_: self._say(client, reply, text), self._answer, reply, client)
+
+    def is_other_thread(self, channel_id: str, thread_ts: str) -> bool:
+        """Known not to be a conversation (its parent is not a relay post): nothing to look up again."""
+        return (channel_id, thread_ts) in self._not_conversations
 
     def find_thread(self, channel_id: str, thread_ts: str, identity: dict, client: WebClient) -> dict | None:
         """The conversation a thread belongs to: from the database, else from our parent post's metadata."""
