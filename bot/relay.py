@@ -351,6 +351,8 @@ class Relay:
         if files:
             self._attach(row, row.get("thread_ts") or ts, files)
         self.store.mark_delivered(mdr_id, channel, ts, has_media=bool(media))
+        # After the delivery: a crash in between only costs the thread (the next message starts a new one).
+        self._remember_thread(row, ts)
 
     def _post(self, row: dict, media: list[dict], *, has_files: bool) -> str:
         channel, mdr_id = row["channel_id"], row["mdr_id"]
@@ -359,7 +361,6 @@ class Relay:
             ts = self._post_in_thread(row, media)
         else:
             log.info("Record %s was already in %s (ts %s); not posting it again", mdr_id, channel, ts)
-        self._remember_thread(row, ts)
         if has_files:
             self.store.mark_posted(mdr_id, channel, ts)
             row.update(slack_ts=ts, in_flight=0, file_ids=None)

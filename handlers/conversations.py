@@ -21,6 +21,7 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import FlowrouteConnectionError, FlowrouteError, NotFoundError, ServerError
+from flowroute_api import FlowrouteConnectionError, FlowrouteError, InvalidNumberError, NotFoundError, ServerError
 from handlers.common import Command, Deps, audited, escape, number_text, run_guarded
 from handlers.inbox import RELAY_EVENT
 from handlers.messages import sms_segments
@@ -213,12 +214,19 @@ class Conversations:
         self.http = requests.Session()
         self.clock = time.time  # tests move it to expire media links
         self._audit_deps = AuditDeps(store, settings, slack)
-        self._not_conversations: dict[tuple[str, str], None] = {}  # threads known not to be ours
+        self._not_conversations: dict[tuple[str, str], None] = {}  # threads known not to be ours, oldest first
+        self._lock = threading.Lock()
 
     # --- a reply arrives ------------------------------------------------------------------------------
 
     def take_reply(self, reply: dict, identity: dict, client: WebClient) -> None:
         """Claim a thread reply once, then answer it; failures are told in the thread, never raised."""
+        try:
+            self._take_reply(reply, identity, client)
+        except Exception:  # noqa: BLE001 - a work-pool task: nobody else would see it
+            log.exception("Thread reply %s in %s could not be handled", reply["ts"], reply["channel_id"])
+
+    def _take_reply(self, reply: dict, identity: dict, client: WebClient) -> None:
         thread = self.find_thread(reply["channel_id"], reply["thread_ts"], identity, client)
         if thread is None or is_note(reply["text"]):
             return
@@ -247,9 +255,10 @@ class Conversations:
             return None
         found = thread_start(parent, channel_id) if parent and is_own(parent, identity) else None
         if found is None:
-            self._not_conversations[key] = None
-            while len(self._not_conversations) > NOT_CONVERSATIONS_KEPT:
-                self._not_conversations.pop(next(iter(self._not_conversations)))
+            with self._lock:
+                self._not_conversations[key] = None
+                while len(self._not_conversations) > NOT_CONVERSATIONS_KEPT:
+                    self._not_conversations.pop(next(iter(self._not_conversations)))
             return None
         self.db.save_threads([found])
         return found
@@ -262,12 +271,13 @@ class Conversations:
             return
         text, quotes_changed = plain_quotes(sms_text(reply["text"]))
         if reply["files"]:
-            media_urls, problem = self._publish_images(reply, text)
+            media_urls, problem = self._publish_images(reply, text, client)
             kind, encoding, segments = "mms", None, None
         else:
             media_urls, kind = [], "sms"
             encoding, segments = sms_segments(text)
             problem = too_long_text(encoding, segments) if segments > MAX_SEGMENTS else None
+            problem = problem if text else "there is no text left to send."
         if problem:
             self.db.mark_reply(channel, ts, status="refused", error=problem, body=text, kind=kind)
             self._say(client, reply, refusal_text(reply, problem))
@@ -275,7 +285,7 @@ class Conversations:
         self.db.mark_reply(channel, ts, status="sending", body=text, kind=kind)
         try:
             result = self._send(reply, kind, text, media_urls)
-        except FlowrouteError as error:
+        except (FlowrouteError, InvalidNumberError) as error:  # a bad number is refused before any request
             self._send_failed(client, reply, kind, error)
             return
         mdr_id = ((result or {}).get("data") or {}).get("id")
@@ -296,8 +306,9 @@ class Conversations:
         return audited(deps, reply["user_id"], "sms reply", route, client.send_sms, reply["from_number"],
                        reply["to_number"], text)
 
-    def _send_failed(self, client: WebClient, reply: dict, kind: str, error: FlowrouteError) -> None:
-        unsure = isinstance(error, ServerError | FlowrouteConnectionError)
+    def _send_failed(self, client: WebClient, reply: dict, kind: str, error: Exception) -> None:
+        """A 5xx or a lost answer may hide a sent message (never resent); anything else surely sent nothing."""
+        unsure = isinstance(error, ServerError | FlowrouteConnectionError) and not never_connected(error)
         self.db.mark_reply(reply["channel_id"], reply["ts"], status="unknown" if unsure else "failed",
                            error=str(error))
         text = unsure_text(kind, reply, str(error)) if unsure else failed_text(kind, reply, str(error))
@@ -305,13 +316,15 @@ class Conversations:
 
     # --- images for MMS --------------------------------------------------------------------------------
 
-    def _publish_images(self, reply: dict, text: str) -> tuple[list[str], str | None]:
+    def _publish_images(self, reply: dict, text: str, client: WebClient) -> tuple[list[str], str | None]:
         """Download the reply's images from Slack and give each a public link; or say why not."""
-        if not self.settings.public_url:
+        if not self.settings.public_url or self.settings.socket_mode:
             return [], ("files go out as MMS through a link Flowroute can fetch, and this bot has no public "
-                        "address for them (FLOWROUTE_BOT_PUBLIC_URL is not set). Send text only, or ask an admin.")
+                        "address for them (FLOWROUTE_BOT_PUBLIC_URL is not set, or the bot runs in Socket Mode). "
+                        "Send text only, or ask an admin.")
         images, total = [], len(text.encode("utf-8"))
-        for item in reply["files"]:
+        for shared in reply["files"]:
+            item = self._file_details(shared, client)
             name, mime_type = escape(item.get("name") or "file"), str(item.get("mimetype") or "").lower()
             if mime_type not in MMS_IMAGE_TYPES:
                 return [], f"`{name}` is not an image Flowroute can send by MMS (JPEG, PNG or GIF only)."
@@ -326,6 +339,17 @@ class Conversations:
                 return [], f"`{name}` makes the MMS larger than Flowroute's 750 kB limit ({kb(total)} in all)."
             images.append((mime_type, content))
         return [self._publish(reply, mime_type, content) for mime_type, content in images], None
+
+    @staticmethod
+    def _file_details(item: dict, client: WebClient) -> dict:
+        """Events may carry a file as a stub to look up (guess: `file_access: check_file_info`, no URL)."""
+        if item.get("url_private") or not item.get("id"):
+            return item
+        try:
+            return client.files_info(file=item["id"]).get("file") or item
+        except SlackApiError as error:
+            log.warning("Could not read file %s: %s", item["id"], error.response.get("error"))
+            return item
 
     def _download(self, item: dict) -> bytes | None:
         url = str(item.get("url_private_download") or item.get("url_private") or "")
@@ -478,6 +502,14 @@ def thread_start(message: dict, channel_id: str) -> dict | None:
             "remote_number": payload["from"], "started_at": payload["timestamp"], "last_at": payload["timestamp"]}
 
 
+def never_connected(error: Exception) -> bool:
+    """No connection was ever made (refused, connect timeout), so Flowroute cannot have sent anything."""
+    cause = error.__cause__
+    reason = getattr(cause.args[0], "reason", None) if cause is not None and cause.args else None
+    return (isinstance(cause, requests.exceptions.ConnectTimeout)
+            or isinstance(reason, urllib3.exceptions.ConnectTimeoutError))  # NewConnectionError is one too
+
+
 def is_delivered(document: dict) -> bool:
     fields = (document.get("data") or {}).get("attributes") or {}
     receipts = [str(item.get("status") or "").lower() for item in fields.get("delivery_receipts") or []
@@ -543,19 +575,19 @@ def too_long_text(encoding: str, segments: int) -> str:
 
 def refusal_text(reply: dict, problem: str) -> str:
     return (f":no_entry: <@{reply['user_id']}> your reply was *not* sent to {number_text(reply['to_number'])}: "
-            f"{problem}\n> {preview(reply['text'])}")
+            f"{problem}\n> {preview(sms_text(reply['text']))}")
 
 
 def failed_text(kind: str, reply: dict, error: str) -> str:
     return (f":warning: <@{reply['user_id']}> the {kind.upper()} to {number_text(reply['to_number'])} was *not* "
-            f"sent: {escape(error)}\n> {preview(reply['text'])}")
+            f"sent: {escape(error)}\n> {preview(sms_text(reply['text']))}")
 
 
 def unsure_text(kind: str, reply: dict, error: str) -> str:
     return (f":warning: <@{reply['user_id']}> Flowroute did not answer clearly ({escape(error)}), so this "
             f"{kind.upper()} to {number_text(reply['to_number'])} *may or may not* have gone out. It will not be "
             "sent again automatically: check `/flowroute messages list` before posting it again."
-            f"\n> {preview(reply['text'])}")
+            f"\n> {preview(sms_text(reply['text']))}")
 
 
 def cut_off_text(row: dict, sending: bool) -> str:

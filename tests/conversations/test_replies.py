@@ -1,7 +1,11 @@
 """A reply typed in a conversation thread goes out as an SMS from our number to the customer, at most once,
 only for allowed people, with what happened shown in the thread."""
 
+import socket
+
+from flowroute_api import FlowrouteClient
 from handlers.conversations import ACCEPTED_REACTION, DELIVERED_REACTION
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.conversations.conftest import (
     CHANNEL,
     REMOTE,
@@ -109,6 +113,22 @@ def test_when_flowroute_fails_mid_send_the_thread_says_it_may_have_gone_and_noth
     bot.driver.send_event(bot.driver.message_event(reply), retry_num=1)
     bot.stop()
     assert len(sends(bot, status=None)) == 1 and reactions(bot, reply) == []
+
+
+def test_when_flowroute_cannot_be_reached_the_thread_says_the_reply_was_not_sent(convo_bot):
+    bot = convo_bot()
+    post = relay_in(bot, "Hello")
+    with socket.socket() as probe:  # a port nothing listens on: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    service = bot.deps.extras["conversations"]
+    service.flowroute = FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=f"http://127.0.0.1:{closed}",
+                                        backoff_factor=0.01)
+    reply = answer(bot, post, "Hello back")
+    note = wait_note(bot, post, "*not* sent")
+    assert "was *not* sent: Flowroute" in note.text and "may or may not" not in note.text
+    assert service.db.get_reply(CHANNEL, reply.ts)["status"] == "failed"  # a later retry of the event: no send
+    assert reactions(bot, reply) == []
 
 
 def test_the_bots_own_posts_other_bots_and_edits_are_never_sent(convo_bot):

@@ -15,6 +15,7 @@ from tests.conversations.conftest import (
     SEATTLE,
     answer,
     post_of,
+    reactions,
     relay_in,
     sends,
     wait_reaction,
@@ -97,3 +98,41 @@ def test_a_thread_reply_whose_answer_was_lost_is_found_in_the_thread_not_posted_
     lookups = [c for c in bot.slack.calls_to("conversations.replies") if c.args.get("ts") == parent.ts
                and "oldest" in c.args]
     assert lookups  # the lookup read the conversation's thread, where top-level history cannot see the post
+
+
+def test_an_mms_inside_a_conversation_has_its_file_in_the_same_thread(convo_bot):
+    bot = convo_bot()
+    parent = relay_in(bot, "first")
+    mdr = bot.sandbox.inject_message(REMOTE, SEATTLE, "the photo", media_urls=["https://example.com/p.png"])
+    bot.relay.poll_now()
+    bot.relay.send_pending()
+    post = post_of(bot, mdr["id"])
+    assert post.thread_ts == parent.ts
+    [share] = [m for m in bot.slack.thread(CHANNEL, parent.ts) if m.files]
+    assert bot.slack.uploaded_files[share.files[0]["id"]].content.startswith(b"\x89PNG")
+
+
+def test_a_deleted_thread_parent_makes_the_next_message_start_a_new_thread(convo_bot):
+    bot = convo_bot()
+    parent = relay_in(bot, "first")
+    bot.deps.slack.chat_delete(channel=CHANNEL, ts=parent.ts)
+    mdr = bot.sandbox.inject_message(REMOTE, SEATTLE, "after the delete")
+    bot.relay.poll_now()
+    bot.slack.wait_for(lambda: bot.relay.send_pending() or bot.relay.status()["counts"]["delivered"] == 2)
+    post = post_of(bot, mdr["id"])
+    assert post.thread_ts is None and "Conversation with" in post_text(post)
+
+
+def test_a_reply_in_a_thread_the_database_does_not_know_is_matched_by_its_parents_metadata(convo_bot, make_bot):
+    first = convo_bot()
+    parent = relay_in(first, "Hello")
+    first.stop()
+    fresh = make_bot()  # an empty database, before any poll could rebuild the threads
+    reply = answer(fresh, parent, "Hi, how can we help?")
+    wait_reaction(fresh, reply, ACCEPTED_REACTION)
+    assert sends(fresh) == [{"from": SEATTLE, "to": REMOTE, "body": "Hi, how can we help?"}]
+    elsewhere = fresh.slack.post_as_user("team chat", user="U0BOB", channel=CHANNEL)
+    chat = answer(fresh, elsewhere, "not a conversation")  # a thread under a person's message
+    fresh.slack.wait_for(lambda: fresh.deps.extras["conversations"].is_other_thread(CHANNEL, elsewhere.ts))
+    fresh.stop()
+    assert len(sends(fresh, status=None)) == 1 and reactions(fresh, chat) == []
