@@ -174,13 +174,13 @@ def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None
     sender, recipient = number_text(record.get("from_number")), number_text(record.get("to_number"))
     alias = f" ({escape(record['to_alias'])})" if record.get("to_alias") else ""
     blocks = [section(f":incoming_envelope: *{kind}* from *{sender}* to *{recipient}*{alias}")]
-    if conversation is not None and not conversation.get("thread_ts"):
-        blocks.append(context(f":speech_balloon: Conversation with *{sender}* on *{recipient}*{alias}. Reply in "
-                              "this thread to answer by SMS; start with `note:` to keep a note in Slack."))
     blocks += body_sections(record.get("body") or "")
     lines = [media_line(item) for item in media]
     if lines:
         blocks.append(section("\n".join(lines)))
+    if conversation is not None and not conversation.get("thread_ts"):
+        blocks.append(context(f":speech_balloon: Conversation with *{sender}* on *{recipient}*{alias}. Reply in "
+                              "this thread to answer by SMS; start with `note:` to keep a note in Slack."))
     blocks.append(context(f"{time_text(record.get('at'))} · `{escape(record.get('mdr_id'))}`"))
     preview = escape((record.get("body") or "")[:150])
     payload = {"mdr_id": record.get("mdr_id"), "timestamp": record.get("at"), "to": record.get("to_number"),
