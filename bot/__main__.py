@@ -36,7 +36,7 @@ def run_bot() -> int:
     try:
         if settings.socket_mode:
             return _run_socket_mode(app, settings)
-        return _run_http(app, settings)
+        return _run_http(app, settings, deps.extras.get("media"))
     finally:
         shutdown(deps)
 
@@ -47,11 +47,11 @@ def _start_scheduler(deps) -> None:
         scheduler.start()
 
 
-def _run_http(app, settings) -> int:
+def _run_http(app, settings, media) -> int:
     from bot.server import HttpServer, make_wsgi_app
 
     ready = threading.Event()
-    server = HttpServer(make_wsgi_app(app, ready), port=settings.port)
+    server = HttpServer(make_wsgi_app(app, ready, media), port=settings.port)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     ready.set()
     logging.getLogger("flowroute_bot").info("Serving Slack requests on port %s", server.port)

@@ -18,10 +18,9 @@ def make_wsgi_app(app: App, ready: threading.Event, media=None):
     """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt.
 
     `media(name) -> (status, headers, body)` answers GET /media/<name>: the images of MMS replies, fetched
-    by Flowroute (handlers/conversations.py). By default the one the conversations area set on the app.
+    by Flowroute (handlers/conversations.py puts it in `deps.extras["media"]`).
     """
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-    media = media or getattr(app, "flowroute_media", None)
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD")

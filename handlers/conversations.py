@@ -70,7 +70,7 @@ class ConversationConfig:
 def register(app: App, deps: Deps) -> dict[str, Command]:
     service = conversations_of(deps)
     app.event("message")(_message_listener(deps, service))
-    app.flowroute_media = service.serve_media  # bot/server.py answers GET /media/<token> with it
+    deps.extras["media"] = service.serve_media  # bot/server.py answers GET /media/<token> with it
     return {}
 
 

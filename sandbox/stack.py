@@ -19,24 +19,36 @@ from sandbox.slack import SlackDriver, SlackEmulator
 class LocalBot:
     """Start with `LocalBot(sandbox, emulator, db_path=..., signing_secret=..., env={...})`; `stop()` ends it."""
 
-    def __init__(self, sandbox: FlowrouteSandbox, emulator: SlackEmulator, *, db_path: str, signing_secret: str,
-                 env: dict | None = None, flowroute: FlowrouteClient | None = None):
+    def __init__(
+        self,
+        sandbox: FlowrouteSandbox,
+        emulator: SlackEmulator,
+        *,
+        db_path: str,
+        signing_secret: str,
+        env: dict | None = None,
+        flowroute: FlowrouteClient | None = None,
+    ):
         self.sandbox, self.slack = sandbox, emulator
-        self.settings = Settings.from_env({
-            "SLACK_BOT_TOKEN": emulator.token,
-            "SLACK_SIGNING_SECRET": signing_secret,
-            "SLACK_API_URL": emulator.api_url,
-            "FLOWROUTE_ACCESS_KEY": sandbox.access_key,
-            "FLOWROUTE_SECRET_KEY": sandbox.secret_key,
-            "FLOWROUTE_API_URL": sandbox.url,
-            "FLOWROUTE_BOT_DB": str(db_path),
-            **(env or {}),
-        })
+        self.settings = Settings.from_env(
+            {
+                "SLACK_BOT_TOKEN": emulator.token,
+                "SLACK_SIGNING_SECRET": signing_secret,
+                "SLACK_API_URL": emulator.api_url,
+                "FLOWROUTE_ACCESS_KEY": sandbox.access_key,
+                "FLOWROUTE_SECRET_KEY": sandbox.secret_key,
+                "FLOWROUTE_API_URL": sandbox.url,
+                "FLOWROUTE_BOT_DB": str(db_path),
+                **(env or {}),
+            }
+        )
         self.deps = build_deps(self.settings, flowroute=flowroute)
         try:
             self.app = create_app(self.settings, self.deps)
             self.ready = threading.Event()
-            self.server = HttpServer(make_wsgi_app(self.app, self.ready), host="127.0.0.1", port=0)
+            self.server = HttpServer(
+                make_wsgi_app(self.app, self.ready, self.deps.extras.get("media")), host="127.0.0.1", port=0
+            )
         except BaseException:
             shutdown(self.deps)
             raise

@@ -68,6 +68,8 @@ def test_poll_command_relays_and_status_shows_counts_and_unrouted(relay_bot):
     text = reply_text(bot, bot.command("inbox poll"))
     assert "2 new inbound message(s), 1 queued for Slack, 1 unrouted" in text
     bot.slack.wait_for(lambda: posted_ids(bot.slack) == [routed["id"]])
+    # Slack has the post a moment before the outbox row is marked delivered: wait for the mark.
+    bot.slack.wait_for(lambda: bot.relay.status()["counts"]["delivered"] == 1)
 
     status = bot.reply(bot.command("inbox status"))
     shown = str(status["blocks"])
