@@ -27,6 +27,11 @@ def help_message(topic: str | None, *, is_admin: bool) -> dict:
     blocks = [header(title)]
     for start in range(0, len(lines), 8):
         blocks.append(section("\n".join(lines[start:start + 8])))
+    if topic is None or topic.lower() == "inbox":
+        blocks.append(section(
+            "*Conversations:* inbound SMS/MMS are posted in a thread per conversation. Reply in that thread to "
+            "answer by SMS (an image attached is sent as MMS); start a reply with `note:` to keep it in Slack."
+        ))
     note = ":lock: marks changes, which only admins can make."
     if not is_admin:
         note += " You are not an admin, so you can use the other commands."

@@ -49,6 +49,7 @@ def test_help_lists_every_command_group(bot):
     for usage in ("/flowroute numbers search", "/flowroute routes set NUMBER", "/flowroute e911 create",
                   "/flowroute sms FROM TO TEXT...", "/flowroute inbox status", "/flowroute audit"):
         assert usage in text
+    assert "Reply in that thread to answer by SMS" in text
     assert bot.reply(bot.command("")).get("blocks")  # bare /flowroute is help
 
 
