@@ -129,15 +129,24 @@ class Relay:
         """Make a running send round return instead of waiting for pacing or Retry-After."""
         self._stopping.set()
 
-    def run_cycle(self, send_budget: float | None = None) -> None:
-        """The scheduler's poll job: fetch and save, then notify."""
+    def run_cycle(self, send_budget: float | None = None) -> PollResult:
+        """One poll job: fetch and save, then notify (post what is ready, follow up thread replies).
+
+        The scheduler, `/flowroute inbox poll` and the console's `:poll` all run this; a failed poll
+        still posts what was already queued, then raises.
+        """
         try:
-            self.poll_now()
-        except (FlowrouteError, SlackApiError, OSError) as error:
-            log.warning("Inbound poll failed: %s", failure_line(error))
+            return self.poll_now()
         finally:
             self.send_pending(send_budget)
-        self.check_replies()
+            self.check_replies()
+
+    def scheduled_cycle(self, send_budget: float | None = None) -> None:
+        """The scheduler's job: a failed poll is logged (and shown by `inbox status`), not raised."""
+        try:
+            self.run_cycle(send_budget)
+        except (FlowrouteError, SlackApiError, OSError) as error:
+            log.warning("Inbound poll failed: %s", failure_line(error))
 
     def check_replies(self) -> None:
         """Follow up the SMS replies typed in conversation threads (delivered reactions, cut-off sends)."""

@@ -16,7 +16,7 @@ def build_scheduler(relay, settings) -> BackgroundScheduler:
     """Poll (then send) every FLOWROUTE_BOT_POLL_SECONDS, first run at start; a short send job retries rows."""
     scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True, "misfire_grace_time": None}
-    scheduler.add_job(relay.run_cycle, "interval", seconds=settings.poll_seconds, id=POLL_JOB_ID,
+    scheduler.add_job(relay.scheduled_cycle, "interval", seconds=settings.poll_seconds, id=POLL_JOB_ID,
                       kwargs={"send_budget": SEND_BUDGET}, name="Poll Flowroute for inbound messages",
                       next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,

@@ -35,7 +35,7 @@ SUBSCRIPTION_EVENT = "flowroute_inbox_subscription"
 
 BODY_CHUNK = 500  # raw characters per section: escaping grows text at most 5x, under Slack's 3000
 MAX_BODY_SECTIONS = 40
-POLL_COMMAND_SEND_SECONDS = 10  # `inbox poll` posts what it can in this time; the send job does the rest
+POLL_COMMAND_SEND_SECONDS = 2  # `inbox poll` posts what it can in this time; the send job does the rest
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
@@ -93,10 +93,8 @@ def inbox_status(ctx: CommandContext) -> None:
 
 
 def inbox_poll(ctx: CommandContext) -> None:
-    relay = relay_of(ctx.deps)
-    result = relay.poll_now()
+    result = relay_of(ctx.deps).run_cycle(send_budget=POLL_COMMAND_SEND_SECONDS)
     ctx.respond(text=f":arrows_counterclockwise: Polled Flowroute: {result.summary()}.")
-    relay.send_pending(budget=POLL_COMMAND_SEND_SECONDS)
 
 
 def relay_of(deps: Deps):

@@ -415,6 +415,9 @@ class Console:
     def _show_event(self, event: str, obj: Any) -> None:
         if event in ("posted", "updated") and self._visible(obj):
             self._show_message(obj, updated=event == "updated")
+        elif event == "updated" and obj.source == "user" and obj.reactions:
+            marks = " ".join(render.emoji(f":{reaction['name']}:") for reaction in obj.reactions)
+            self.note(f"  (reactions on “{render.summary(obj)}”: {marks})")
         elif event == "deleted" and self._visible(obj):
             with self._lock:
                 self._forget(obj.id)
@@ -845,12 +848,11 @@ class Console:
             return
         started = time.monotonic()
         try:
-            result = relay.poll_now()
+            result = relay.run_cycle()  # what the scheduler's job does: poll, post, follow up replies
         except Exception as error:  # noqa: BLE001 - show it, keep the console alive
             self.emit(f"⚠️  Poll failed: {error}")
             return
         self.note(f"(polled Flowroute: {result.summary()})")
-        relay.send_pending()  # what the scheduler's job does right after a poll
         self.settle(started)
 
 

@@ -26,11 +26,14 @@ def run_console(stack, script: str) -> str:
 
 def test_reply_goes_into_the_thread_of_the_last_relayed_message(stack):
     out = run_console(stack, "/flowroute inbox subscribe 12065550100 here\n"
-                             ":sms 12065559876 12065550100 Are you open?\n:poll\n:reply Yes, until six\n")
+                             ":sms 12065559876 12065550100 Are you open?\n:poll\n:reply Yes, until six\n:poll\n")
     assert "Are you open?" in out
     parent = next(m for m in stack.slack.messages("C0OPS") if "Are you open?" in m.text and m.source == "api")
     thread = stack.slack.thread("C0OPS", parent.ts)
     assert [(m.user, m.text) for m in thread[1:] if m.source == "user"] == [("U0ADMIN", "Yes, until six")]
+    # The bot sent it as an SMS (reaction 📤), and the next poll saw it delivered (✅).
+    assert [m["attributes"]["body"] for m in stack.sandbox.messages("outbound")][-1] == "Yes, until six"
+    assert "(reactions on “Yes, until six”: 📤 ✅)" in out
 
 
 def test_reply_without_a_thread_says_so(stack):
