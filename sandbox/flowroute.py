@@ -118,6 +118,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from sandbox.loopback import LoopbackServer
+
 JSON_API = "application/vnd.api+json"
 NOT_FOUND_DETAIL = "Could not find that resource on your account."
 GEOCODE_DETAIL = "Could not geocode this address. Please check the validity of your address."
@@ -1711,8 +1713,7 @@ class FlowrouteSandbox:
         """Serve in a daemon thread; returns the base URL."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
-        server = ThreadingHTTPServer((host, port), _Handler)
-        server.daemon_threads = True
+        server = LoopbackServer((host, port), _Handler)
         server.sandbox = self
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
         self.url = f"http://{shown}:{server.server_address[1]}"

@@ -141,6 +141,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from sandbox.loopback import LoopbackServer
+
 log = logging.getLogger(__name__)
 
 TRIGGER_TTL = 3.0
@@ -633,11 +635,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
         log.debug("slack emulator: " + format, *args)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-
 def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str,
            headers: dict | None = None) -> None:
     handler.send_response(status)
@@ -728,7 +725,7 @@ class SlackEmulator:
         """Serve on host:port (0 = any free port) in a daemon thread; returns api_url."""
         if self._server is not None:
             return self.api_url
-        server = _Server((host, port), _RequestHandler)
+        server = LoopbackServer((host, port), _RequestHandler)
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
         self.url = f"http://{host}:{server.server_address[1]}"
