@@ -7,7 +7,8 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +102,34 @@ def run_guarded(reply: Reply, fn: Callable, *args, **kwargs) -> None:
 def in_background(deps: Deps, reply: Reply, fn: Callable, *args, **kwargs) -> None:
     """Continue work after the ack, off Bolt's listener threads, so acks never wait for Flowroute."""
     deps.executor.submit(run_guarded, reply, fn, *args, **kwargs)
+
+
+FLOWROUTE_WAIT_SECONDS = 2.0  # what a modal submission may spend on Flowroute inside Slack's 3 s
+
+
+def within_window(deps: Deps, fn: Callable, *args, **kwargs) -> tuple[str, Any]:
+    """Run a Flowroute call for a modal submission, waiting at most FLOWROUTE_WAIT_SECONDS.
+
+    Returns ("done", result), ("failed", error) or ("pending", future): when Flowroute is slow the modal is
+    answered without it and the call carries on; `when_done` reports its outcome later. Nothing is lost.
+    """
+    future = deps.executor.submit(fn, *args, **kwargs)
+    try:
+        return "done", future.result(timeout=FLOWROUTE_WAIT_SECONDS)
+    except FutureTimeout:
+        return "pending", future
+    except Exception as error:  # noqa: BLE001 - shown on the form; unexpected ones are logged by the caller
+        return "failed", error
+
+
+def when_done(future: Future, reply: Reply, fn: Callable, *args) -> None:
+    """When a slow Flowroute call finishes, continue with `fn(result, *args)`, or tell the user why not."""
+    future.add_done_callback(lambda done: run_guarded(reply, lambda: fn(done.result(), *args)))
+
+
+def notice_view(title: str, text: str) -> dict:
+    """A modal that only says something (no inputs, a Close button)."""
+    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24), "blocks": [section(text)]}
 
 
 def reply_to(response_url: str) -> Respond:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -33,6 +31,7 @@ from handlers.common import (
     in_background,
     message,
     new_nonce,
+    notice_view,
     number_text,
     pager_block,
     plain,
@@ -40,6 +39,8 @@ from handlers.common import (
     require_admin,
     run_guarded,
     section,
+    when_done,
+    within_window,
 )
 
 log = logging.getLogger("flowroute_bot.handlers.e911")
@@ -54,8 +55,6 @@ E911_BLOCK_PREFIX = "e911_field_"  # + field name: one input block per address f
 
 DEFAULT_LIMIT = 10
 LINES_PER_SECTION = 10
-# Modal submissions must be answered within 3 s; Flowroute gets this long before we answer without it.
-FLOWROUTE_WAIT_SECONDS = 2.0
 NO_TYPE = "none"
 COUNTRIES = ("US", "CA")
 REQUIRED = ("label", "first_name", "last_name", "street_number", "street_name", "city", "state", "country", "zip")
@@ -330,11 +329,6 @@ def _option(value: str, text: str | None = None) -> dict:
     return {"text": plain(text or value), "value": value}
 
 
-def notice_view(title: str, text: str) -> dict:
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24),
-            "blocks": [section(text)]}
-
-
 def _metadata(data: dict) -> str:
     text = json.dumps(data, separators=(",", ":"))
     if len(text) > 3000:
@@ -463,30 +457,6 @@ def _reply(metadata: dict):
     return lambda **_: log.warning("No response_url to post an E911 result to")
 
 
-def within_window(deps: Deps, fn, *args, **kwargs) -> tuple[str, object]:
-    """Run a Flowroute call, waiting at most FLOWROUTE_WAIT_SECONDS: ("done", result), ("failed", error)
-    or ("pending", future) when Flowroute is slow and the modal must be answered without it."""
-    future = deps.executor.submit(fn, *args, **kwargs)
-    try:
-        return "done", future.result(timeout=FLOWROUTE_WAIT_SECONDS)
-    except FutureTimeout:
-        return "pending", future
-    except Exception as error:  # noqa: BLE001 - shown on the form, unexpected ones logged with a reference
-        return "failed", error
-
-
-def _then(deps: Deps, future: Future, reply, fn, *args) -> None:
-    """When a slow Flowroute call finishes, continue with `fn(result, *args)`, or tell the user why not."""
-
-    def finished(done: Future) -> None:
-        def carry_on():
-            fn(done.result(), *args)
-
-        run_guarded(reply, carry_on)
-
-    future.add_done_callback(finished)
-
-
 def e911_validate_submitted(deps: Deps, ack, body, respond) -> None:
     user_id, metadata, fields = _submission(body)
     errors = form_errors(fields)
@@ -502,7 +472,7 @@ def e911_validate_submitted(deps: Deps, ack, body, respond) -> None:
         ack(response_action="update", view=notice_view(
             "Validate E911 address", ":hourglass_flowing_sand: Flowroute is still checking; the answer will "
             "appear in the channel where you ran the command."))
-        _then(deps, result, reply, lambda _: _report_valid(reply, fields))
+        when_done(result, reply, lambda _: _report_valid(reply, fields))
         return
     ack()
     run_guarded(reply, _report_valid, reply, fields)
@@ -530,7 +500,7 @@ def e911_create_submitted(deps: Deps, ack, body, respond) -> None:
         ack(response_action="update", view=notice_view(
             "New E911 address", ":hourglass_flowing_sand: Flowroute is still checking the address; the result "
             "will appear in the channel where you ran the command."))
-        _then(deps, result, reply, lambda _: create_address(deps, user_id, fields, view_id, reply))
+        when_done(result, reply, lambda _: create_address(deps, user_id, fields, view_id, reply))
         return
     ack()
     in_background(deps, reply, create_address, deps, user_id, fields, view_id, reply)

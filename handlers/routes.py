@@ -40,6 +40,7 @@ from handlers.common import (
     in_background,
     message,
     new_nonce,
+    notice_view,
     number_text,
     pager_block,
     plain,
@@ -47,6 +48,8 @@ from handlers.common import (
     require_admin,
     run_guarded,
     section,
+    when_done,
+    within_window,
 )
 
 log = logging.getLogger("flowroute_bot.handlers.routes")
@@ -77,11 +80,7 @@ DEFAULT_LIMIT = 20
 ROUTE_PAGE_SIZE = 200  # Flowroute's maximum for /v2/routes
 MAX_ROUTE_PAGES = 25
 MAX_SELECT_OPTIONS = 100  # Slack's cap per static_select (or per option group)
-# The modal's create call happens inside Slack's 3-second window: short timeouts and no retries.
-# (connect, read) in seconds; the ack still has time to reach Slack after a read timeout.
-CREATE_TIMEOUT = (0.5, 1.8)
 EDGE_CACHE = "routes_edge_strategies"
-QUICK_CLIENT = "routes_quick_flowroute"
 
 # Guesses [UNCONFIRMED]: flowroute-api.md §3.1 gives value shapes only by example (host with optional
 # port, 11-digit number, `protocol:user@domain[:port][;params]`); Flowroute publishes no length limits,
@@ -400,35 +399,31 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
         return
     alias = form.alias.strip()
     target = f"{alias} ({form.route_type} {value})"
-    try:
-        created = _quick_client(deps).create_route(
-            form.route_type, value, alias, edge_strategy_id=form.edge_strategy_id
-        )
-    except FlowrouteError as error:
-        ack(response_action="errors", errors={_field_for(error): _form_error_text(error)})
-        in_background(deps, _log_failure, audit, deps, user_id, "routes create", target, ok=False, result=str(error))
+    reply = _metadata_reply(view)
+    outcome, result = within_window(deps, deps.flowroute.create_route, form.route_type, value, alias,
+                                    edge_strategy_id=form.edge_strategy_id)
+    if outcome == "failed":
+        field, text = _form_error(result)
+        ack(response_action="errors", errors={field: text})
+        if isinstance(result, FlowrouteError):
+            in_background(deps, _log_failure, audit, deps, user_id, "routes create", target, ok=False,
+                          result=str(result))
+        return
+    if outcome == "pending":
+        ack(response_action="update", view=notice_view(
+            "New route", ":hourglass_flowing_sand: Flowroute is still working on it; the result will appear "
+            "in the channel where you ran the command."))
+        when_done(result, reply, lambda created: _announce_created(
+            deps, user_id, target, _created_route(created, form.route_type, value, alias), reply))
         return
     ack()
-    reply = _metadata_reply(view)
-    route = _created_route(created, form.route_type, value, alias)
+    route = _created_route(result, form.route_type, value, alias)
     in_background(deps, reply, _announce_created, deps, user_id, target, route, reply)
 
 
 def _announce_created(deps: Deps, user_id: str, target: str, route: dict, reply: Reply) -> None:
     audit(deps, user_id, "routes create", target, ok=True, result=f"done (id {route.get('id')})")
     reply(**created_message(route, user_id), response_type="in_channel")
-
-
-def _quick_client(deps: Deps) -> FlowrouteClient:
-    """A client with short timeouts and no retries, for calls made while Slack waits for the answer."""
-    client = deps.extras.get(QUICK_CLIENT)
-    if client is None:
-        client = FlowrouteClient(
-            deps.settings.flowroute_access_key, deps.settings.flowroute_secret_key,
-            base_url=deps.flowroute.base_url, timeout=CREATE_TIMEOUT, max_retries=0,
-        )
-        deps.extras[QUICK_CLIENT] = client
-    return client
 
 
 def _field_for(error: FlowrouteError) -> str:
@@ -451,14 +446,12 @@ def _field_for(error: FlowrouteError) -> str:
     return ROUTES_VALUE_BLOCK
 
 
-def _form_error_text(error: FlowrouteError) -> str:
+def _form_error(error: BaseException) -> tuple[str, str]:
+    """The field and text a failed create shows on the form; unexpected errors are logged with a reference."""
+    if not isinstance(error, FlowrouteError):
+        return ROUTES_VALUE_BLOCK, failure_text(error)
     # Guess: Slack documents no length limit for response_action errors; 500 characters reads well.
-    if isinstance(error, FlowrouteConnectionError):
-        return (
-            f"{error} (the form waits about 2 seconds). The route may or may not have been created: "
-            "check /flowroute routes list before trying again."
-        )[:500]
-    return str(error)[:500]
+    return _field_for(error), str(error)[:500]
 
 
 # --- routes set --------------------------------------------------------------------------------------
@@ -514,7 +507,7 @@ def loading_view(number: str) -> dict:
     return _modal(ROUTES_LOADING_VIEW, "Set number routes", blocks, {})
 
 
-def notice_view(text: str) -> dict:
+def set_notice_view(text: str) -> dict:
     return _modal(ROUTES_LOADING_VIEW, "Set number routes", [section(text)], {})
 
 
@@ -530,7 +523,7 @@ def _fill_set_modal(deps: Deps, view_id: str, view_hash: str, number: str, metad
         routes = fetch_all_routes(deps.flowroute)
         details = deps.flowroute.get_number(number) or {}
     except FlowrouteError as error:
-        deps.slack.views_update(view_id=view_id, hash=view_hash, view=notice_view(escape(failure_text(error))))
+        deps.slack.views_update(view_id=view_id, hash=view_hash, view=set_notice_view(escape(failure_text(error))))
         return
     routes = _with_included_routes(routes, details)
     primary_id, failover_id = current_route_ids(details)
