@@ -31,6 +31,7 @@ from handlers.common import (
     require_admin,
     section,
 )
+from handlers.e911 import address_line
 
 NUMBERS_BUY_ACTION = "numbers_buy"
 NUMBERS_RELEASE_ACTION = "numbers_release"
@@ -309,15 +310,8 @@ def route_text(route: dict | None) -> str:
 
 
 def e911_text(address: dict | None) -> str:
-    """An E911 address on one line: label: street, unit, city, state zip."""
-    if address is None:
-        return "_none_"
-    a = attrs(address)
-    street = " ".join(str(part) for part in (a.get("street_number"), a.get("street_name")) if part)
-    unit = " ".join(str(part) for part in (a.get("address_type"), a.get("address_type_number")) if part)
-    place = " ".join(str(part) for part in (a.get("state"), a.get("zip")) if part)
-    line = ", ".join(part for part in (street, unit, a.get("city"), place) if part) or f"address {address.get('id')}"
-    return f"{escape(a.get('label'))}: {escape(line)}" if a.get("label") else escape(line)
+    """The number's E911 address on one line, the way `/flowroute e911` shows addresses."""
+    return "_none_" if address is None else address_line(attrs(address))
 
 
 def cnam_text(cnam: dict | None) -> str:

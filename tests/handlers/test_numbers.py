@@ -241,7 +241,7 @@ def test_show_lists_routes_e911_cnam_and_offers_route_and_release_buttons(bot):
     assert "seattle, WA" in body
     assert "office-pbx (host)" in body and "pbx.example.com:5060" in body  # primary
     assert "sip-reg (sip-reg)" in body  # failover
-    assert "Seattle HQ: 1218 3rd Ave, Suite 600, Seattle, WA 98101" in body
+    assert "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US" in body  # as /flowroute e911 shows it
     assert "ACME OPS" in body
     routes = button(bot, details, ROUTES_SET_OPEN_ACTION)
     assert json.loads(routes["value"]) == {"number": ON_ACCOUNT} and routes["text"] == "Set routes"
