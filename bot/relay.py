@@ -577,6 +577,12 @@ class Relay:
             except SlackApiError as error:
                 if error.response.get("error") in CHANNEL_ERRORS:
                     continue
+                if error.response.get("error") in NO_METHOD_ERRORS:
+                    # A permanent refusal would stop the relay for good; start from this channel's silence instead
+                    # (nothing is replayed; what arrived while the bot was down there may be skipped).
+                    log.warning("Cannot read #%s's history (%s): nothing to recover there", channel,
+                                error.response.get("error"))
+                    continue
                 raise
             for message in messages:
                 if not is_own(message, identity):

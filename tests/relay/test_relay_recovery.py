@@ -44,3 +44,14 @@ def test_recovery_runs_once_and_a_fresh_workspace_starts_without_replaying_histo
     bot.relay.send_pending()
     assert posted_ids(bot.slack) == []
     assert len(bot.slack.calls_to("users.conversations")) == 1
+
+
+def test_history_refused_for_good_does_not_stop_the_relay(relay_bot):
+    bot = relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS")
+    bot.slack.fail_next("conversations.history", count=20, status=200, error="missing_scope")
+    bot.relay.poll_now()  # recovery cannot read any channel: it starts fresh instead of failing every poll
+    assert bot.relay.status()["last_poll"]["ok"]
+    arrived = bot.sandbox.inject_message(REMOTE, SEATTLE, "after start-up")
+    bot.relay.poll_now()
+    bot.relay.send_pending()
+    assert posted_ids(bot.slack, "C0OPS") == [arrived["id"]]
