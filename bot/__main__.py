@@ -64,11 +64,16 @@ def _run_http(app, settings, media) -> int:
 
 def _run_socket_mode(app, settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     handler = SocketModeHandler(app, app_token=settings.slack_app_token)
     signal.signal(signal.SIGTERM, lambda *_: handler.close())
     try:
         handler.start()
+    except SlackApiError as error:
+        # Typically a wrong or revoked app-level token: one clear line, not a traceback.
+        print(f"flowroute-slack-ops: Socket Mode could not connect: {error.response.get('error')}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         handler.close()
     return 0

@@ -72,3 +72,20 @@ def test_http_mode_serves_healthz_and_stops_on_sigterm(tmp_path, flowroute_sandb
     assert "Traceback" not in text
     for secret in (SECRET_KEY, "s3cret", slack_emulator.token):
         assert secret not in text
+
+
+def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path, flowroute_sandbox, slack_emulator):
+    env = clean_env(
+        SLACK_BOT_TOKEN=slack_emulator.token, SLACK_APP_TOKEN="xapp-not-valid-here",
+        SLACK_API_URL=slack_emulator.api_url,
+        FR_ACCESS_KEY=ACCESS_KEY, FR_SECRET_KEY=SECRET_KEY, FLOWROUTE_API_URL=flowroute_sandbox.url,
+        FLOWROUTE_BOT_DB=str(tmp_path / "bot.db"), FLOWROUTE_BOT_POLL_SECONDS="3600",
+    )
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    # No signing secret was needed; the bot asked Slack for a Socket Mode connection with the app token,
+    # which the emulator (not a Socket Mode server) does not offer: one clear line, exit 1.
+    assert [call.method for call in slack_emulator.calls_to("apps.connections.open")] == ["apps.connections.open"]
+    assert done.returncode == 1
+    assert "Socket Mode could not connect: unknown_method" in done.stderr
+    assert "Traceback" not in done.stderr and "xapp-not-valid-here" not in done.stderr + done.stdout
