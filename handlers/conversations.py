@@ -36,7 +36,7 @@ from slack_sdk.errors import SlackApiError
 from flowroute_api import FlowrouteConnectionError, FlowrouteError, InvalidNumberError, NotFoundError, ServerError
 from handlers.common import Command, Deps, audited, escape, number_text, run_guarded
 from handlers.inbox import RELAY_EVENT
-from handlers.messages import sms_segments
+from handlers.messages import plain_quotes, sms_segments
 
 log = logging.getLogger("flowroute_bot.conversations")
 
@@ -50,8 +50,6 @@ MMS_IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif
 MEDIA_PATH = "/media/"
 NOTE_PREFIX = "note:"
 REPLY_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})  # a person's message, not an edit
-SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
 MEDIA_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 SLACK_LINK = re.compile(r"<([^<>]*)>")
 UNFINISHED = ("received", "sending")  # statuses a live sender leaves within seconds
@@ -534,12 +532,6 @@ def _link_words(inner: str) -> str:
     if label and label not in target:
         return f"{label} ({target})"
     return target
-
-
-def plain_quotes(text: str) -> tuple[str, bool]:
-    """Smart quotes as plain ones (Flowroute rejects them, flowroute-api.md §4.1); True when any changed."""
-    plain = text.translate(SMART_QUOTES)
-    return plain, plain != text
 
 
 def token_hash(token: str) -> str:

@@ -50,6 +50,16 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # sent as ESC + char: two septets each
 
 
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+
+
+def plain_quotes(text: str) -> tuple[str, bool]:
+    """Smart quotes as plain ones (Flowroute rejects them, flowroute-api.md §4.1); True when any changed."""
+    plain = text.translate(SMART_QUOTES)
+    return plain, plain != text
+
+
 def sms_segments(text: str) -> tuple[str, int]:
     """The encoding ("GSM-7" or "UCS-2") and number of SMS segments `text` needs.
 
@@ -91,17 +101,19 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
 # --- sms / mms: confirmation --------------------------------------------------------------------------
 
 def sms_command(ctx: CommandContext) -> None:
-    draft = {"kind": "sms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": ctx.args["TEXT"], "media": []}
-    ctx.respond(**confirmation_message(draft, new_nonce()))
+    text, converted = plain_quotes(ctx.args["TEXT"])
+    draft = {"kind": "sms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": text, "media": []}
+    ctx.respond(**confirmation_message(draft, new_nonce(), quotes_converted=converted))
 
 
 def mms_command(ctx: CommandContext) -> None:
-    draft = {"kind": "mms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": ctx.args.get("TEXT") or "",
+    text, converted = plain_quotes(ctx.args.get("TEXT") or "")
+    draft = {"kind": "mms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": text,
              "media": list(ctx.args["URL"])}
-    ctx.respond(**confirmation_message(draft, new_nonce()))
+    ctx.respond(**confirmation_message(draft, new_nonce(), quotes_converted=converted))
 
 
-def confirmation_message(draft: dict, nonce: str) -> dict:
+def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = False) -> dict:
     """The ephemeral "send this?" message; the draft travels in the Send button's value."""
     value = json.dumps({"n": nonce, "d": draft}, separators=(",", ":"))
     if len(value) > MAX_BUTTON_VALUE:
@@ -116,7 +128,10 @@ def confirmation_message(draft: dict, nonce: str) -> dict:
         blocks.append(section(quote(draft["text"])))
     if draft["media"]:
         blocks.append(section("*Media*\n" + "\n".join(f"• {escape(url)}" for url in draft["media"])))
-    blocks.append(context("Only you can see this. Nothing is sent until you press *Send*."))
+    note = "Only you can see this. Nothing is sent until you press *Send*."
+    if quotes_converted:
+        note += " Smart quotes will be sent as plain quotes (Flowroute rejects smart quotes)."
+    blocks.append(context(note))
     dialog = confirm_dialog(f"Send {kind}?", f"Send this {kind} from {route}? Carrier charges apply.", "Send")
     blocks.append(actions(
         button("Send", MESSAGES_SEND_ACTION, value, style="primary", confirm=dialog),

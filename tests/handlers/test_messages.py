@@ -78,6 +78,16 @@ def test_sms_confirmation_shows_route_encoding_segments_and_escaped_text(bot):
     assert sends(bot) == []  # nothing is sent before the click
 
 
+def test_smart_quotes_are_sent_as_plain_quotes_and_the_confirmation_says_so(bot):
+    confirmation = shown(bot, bot.command(f"sms {OURS} 4255551234 It\u2019s \u201cfine\u201d"))
+    assert "It's \"fine\"" in texts(confirmation.blocks)
+    assert "Smart quotes will be sent as plain quotes" in texts(confirmation.blocks)
+    assert fields_of(confirmation)["*Encoding*"] == "GSM-7"  # the curly quotes alone would have made it UCS-2
+    bot.driver.click(confirmation, action_id=MESSAGES_SEND_ACTION)
+    sent = bot.slack.wait_for(lambda: sends(bot))
+    assert sent[0].json["data"]["attributes"]["body"] == "It's \"fine\""
+
+
 def test_sms_with_emoji_is_ucs2(bot):
     confirmation = shown(bot, bot.command(f"sms {OURS} {THEIRS} On my way 🚗 " + "x" * 60))
     fields = fields_of(confirmation)
