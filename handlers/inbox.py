@@ -112,7 +112,7 @@ def check_channel(deps: Deps, channel_id: str) -> None:
         if error.response.get("error") == "channel_not_found":
             raise UserError(
                 f":warning: I can't see <#{channel_id}>. If it is a private channel, invite me there first "
-                "(`/invite @flowroute-bot`), then subscribe again."
+                f"(`/invite` {_me(deps)}), then subscribe again."
             ) from None
         raise
     if info.get("is_archived"):
@@ -121,8 +121,16 @@ def check_channel(deps: Deps, channel_id: str) -> None:
         kind = "private channel" if info.get("is_private") else "channel"
         raise UserError(
             f":warning: I'm not a member of the {kind} <#{channel_id}>, so I can't post there. "
-            "Invite me (`/invite @flowroute-bot`), then subscribe again."
+            f"Invite me (`/invite` {_me(deps)}), then subscribe again."
         )
+
+
+def _me(deps: Deps) -> str:
+    """The bot as a mention, whatever name the workspace gave it."""
+    try:
+        return f"<@{deps.slack.auth_test()['user_id']}>"
+    except SlackApiError:
+        return "the bot"
 
 
 def check_number(deps: Deps, number: str) -> None:

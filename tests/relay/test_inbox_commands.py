@@ -51,7 +51,7 @@ def test_channels_the_bot_cannot_post_in_are_refused_with_what_to_do(relay_bot):
     private = reply_text(bot, bot.command("inbox subscribe all G0SECRET"))
     assert "can't see" in private and "invite me" in private
     public = reply_text(bot, bot.command("inbox subscribe all C0RANDOM"))
-    assert "not a member" in public and "/invite" in public
+    assert "not a member" in public and "/invite` <@UBOT>" in public  # the bot by its own mention
     archived = reply_text(bot, bot.command("inbox subscribe all C0OLD"))
     assert "archived" in archived
     stranger = reply_text(bot, bot.command("inbox subscribe 14155550123 C0OPS"))
