@@ -529,7 +529,7 @@ class Console:
             f"  the bot            {stack.server.url()}/slack/events  ({relay})",
             "You are alice (admin) in #ops. Type :help for console commands; Tab completes.",
             "Try:",
-            f"  {SLASH} numbers search --starts-with 1206",
+            f"  {SLASH} numbers search --starts-with 206",
             f"  {SLASH} numbers show 12065550100",
             "  :sms 12065559876 12065550100 Hello from the demo   (after: /flowroute inbox subscribe 12065550100 here)",
             "",

@@ -81,7 +81,7 @@ def terminal():
 def test_interactive_session_with_completion_then_ctrl_c(terminal):
     banner = terminal.expect(PROMPT)
     assert b"flowroute-slack-ops demo" in banner
-    assert b"/flowroute numbers search --starts-with 1206" in banner
+    assert b"/flowroute numbers search --starts-with 206" in banner
 
     terminal.send(b"/flowroute help audit\r")  # typed at the prompt, answered by the real bot
     answer = terminal.expect(PROMPT)
