@@ -1980,15 +1980,18 @@ class SlackDriver:
               value: str | None = None, user: str = "U0ADMIN", channel: str | None = None) -> requests.Response:
         """Press the first button matching action_id / text / value (its confirm dialog is taken as yes)."""
         message = self._fresh(message)
-        buttons = self.buttons(message)
-        match = next((b for b in buttons if (action_id is None or b["action_id"] == action_id)
-                      and (text is None or b["text"] == text) and (value is None or b["value"] == value)), None)
+        # The pressed element itself: several buttons may share an action_id (one Buy per search result).
+        match = next(((block, element) for block in message.blocks for element in _block_elements(block)
+                      if element.get("type") == "button"
+                      and (action_id is None or element.get("action_id") == action_id)
+                      and (text is None or (element.get("text") or {}).get("text") == text)
+                      and (value is None or element.get("value") == value)), None)
         if match is None:
-            listing = [(b["action_id"], b["text"], b["value"]) for b in buttons]
+            listing = [(b["action_id"], b["text"], b["value"]) for b in self.buttons(message)]
             raise SlackDriverError(f"no button action_id={action_id!r} text={text!r} value={value!r} "
                                    f"in message {message.id}; buttons (action_id, text, value): {listing}")
-        block, element = find_element(message.blocks, match["action_id"])
-        action = {"type": "button", "action_id": match["action_id"], "block_id": block["block_id"],
+        block, element = match
+        action = {"type": "button", "action_id": element["action_id"], "block_id": block["block_id"],
                   "text": copy.deepcopy(element.get("text")), "action_ts": self._action_ts()}
         for key in ("value", "style", "url"):
             if element.get(key) is not None:

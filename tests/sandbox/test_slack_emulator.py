@@ -649,3 +649,47 @@ def test_user_messages_and_events_are_signed_json(slack_emulator, driver, fake_b
     stale = driver.sign("body", timestamp=int(time.time()) - 301)
     assert not SignatureVerifier(SECRET).is_valid("body", stale["X-Slack-Request-Timestamp"],
                                                   stale["X-Slack-Signature"])
+
+
+def test_click_sends_the_pressed_buttons_own_value_when_buttons_share_an_action_id(slack_emulator):
+    """One Buy button per search result: same action_id, different values; Slack sends the pressed one's."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from urllib.parse import parse_qs
+
+    from sandbox.slack import SlackDriver
+
+    received = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append(json.loads(parse_qs(body)["payload"][0]))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        from slack_sdk import WebClient
+
+        client = WebClient(token=slack_emulator.token, base_url=slack_emulator.api_url)
+        blocks = [{"type": "section", "block_id": f"offer_{n}", "text": {"type": "mrkdwn", "text": n},
+                   "accessory": {"type": "button", "action_id": "buy", "value": n,
+                                 "text": {"type": "plain_text", "text": "Buy"}}} for n in ("one", "two")]
+        posted = client.chat_postMessage(channel="C0OPS", text="offers", blocks=blocks)
+        driver = SlackDriver(slack_emulator, f"http://127.0.0.1:{server.server_port}/slack/events", "secret")
+        driver.click(slack_emulator.last_message("C0OPS"), action_id="buy", value="two")
+        action = received[0]["actions"][0]
+        assert (action["value"], action["block_id"]) == ("two", "offer_two")
+        assert posted["ok"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
