@@ -138,13 +138,15 @@ def test_buying_from_a_list_keeps_the_other_offers(bot):
     page = shown(bot, bot.command("numbers search --starts-with 206555 --limit 2"))
     offers = offered(bot, page)
     assert len(offers) == 2
-    bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)  # the driver presses the first Buy button
+    second = next(b for b in bot.driver.buttons(page) if b["action_id"] == NUMBERS_BUY_ACTION
+                  and json.loads(b["value"])["number"] == offers[1])
+    bot.driver.click(page, action_id=NUMBERS_BUY_ACTION, value=second["value"])  # the second Buy button
 
     replaced = wait_for_edit(bot, page)
     body = texts(replaced.blocks)
-    assert f"bought *{number_text(offers[0])}*" in body
-    assert offered(bot, replaced) == [offers[1]]
-    assert bot.sandbox.account_number(offers[0]) is not None and bot.sandbox.account_number(offers[1]) is None
+    assert f"bought *{number_text(offers[1])}*" in body
+    assert offered(bot, replaced) == [offers[0]]
+    assert bot.sandbox.account_number(offers[1]) is not None and bot.sandbox.account_number(offers[0]) is None
 
 
 def test_double_clicked_buy_buys_once(bot):
