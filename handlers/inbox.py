@@ -35,6 +35,9 @@ SUBSCRIPTION_EVENT = "flowroute_inbox_subscription"
 
 BODY_CHUNK = 500  # raw characters per section: escaping grows text at most 5x, under Slack's 3000
 MAX_BODY_SECTIONS = 40
+# conversations.info refused for good (e.g. the app lacks channels:read): the channel cannot be checked, and a
+# subscription should not be blocked by that; posting errors still show in `inbox status`.
+CANNOT_CHECK = frozenset({"missing_scope", "unknown_method", "not_allowed_token_type"})
 POLL_COMMAND_SEND_SECONDS = 2  # `inbox poll` posts what it can in this time; the send job does the rest
 
 
@@ -109,6 +112,9 @@ def check_channel(deps: Deps, channel_id: str) -> None:
     try:
         info = deps.slack.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
+        if error.response.get("error") in CANNOT_CHECK:
+            log.warning("Cannot check channel %s (%s); subscribing anyway", channel_id, error.response.get("error"))
+            return
         if error.response.get("error") == "channel_not_found":
             raise UserError(
                 f":warning: I can't see <#{channel_id}>. If it is a private channel, invite me there first "

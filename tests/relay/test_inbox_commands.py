@@ -76,3 +76,11 @@ def test_poll_command_relays_and_status_shows_counts_and_unrouted(relay_bot):
     assert "*Delivered:* 1" in shown and "*Pending:* 0" in shown and "*Unrouted:* 1" in shown
     assert "Last poll:" in shown and "Watermark:" in shown and "Next poll:" in shown
     assert "no subscription" in shown
+
+
+def test_a_channel_that_cannot_be_checked_is_subscribed_anyway(relay_bot):
+    bot = relay_bot()
+    bot.slack.fail_next("conversations.info", status=200, error="missing_scope")
+    text = reply_text(bot, bot.command("inbox subscribe 12065550100 C0ALERTS"))
+    assert "will be posted in" in text
+    assert [(s["number"], s["channel_id"]) for s in bot.store.get_subscriptions()] == [(SEATTLE, "C0ALERTS")]
