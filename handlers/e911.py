@@ -37,7 +37,6 @@ from handlers.common import (
     plain,
     reply_to,
     require_admin,
-    run_guarded,
     section,
     when_done,
     within_window,
@@ -458,24 +457,13 @@ def _reply(metadata: dict):
 
 
 def e911_validate_submitted(deps: Deps, ack, body, respond) -> None:
-    user_id, metadata, fields = _submission(body)
+    _, metadata, fields = _submission(body)
     errors = form_errors(fields)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     reply = _reply(metadata)
-    outcome, result = within_window(deps, deps.flowroute.validate_e911, **_address_fields(fields))
-    if outcome == "failed":
-        ack(response_action="errors", errors=flowroute_form_errors(result))
-        return
-    if outcome == "pending":
-        ack(response_action="update", view=notice_view(
-            "Validate E911 address", ":hourglass_flowing_sand: Flowroute is still checking; the answer will "
-            "appear in the channel where you ran the command."))
-        when_done(result, reply, lambda _: _report_valid(reply, fields))
-        return
-    ack()
-    run_guarded(reply, _report_valid, reply, fields)
+    _validate_then(deps, ack, fields, reply, "Validate E911 address", lambda: _report_valid(reply, fields))
 
 
 def _report_valid(reply, fields: dict) -> None:
@@ -492,18 +480,25 @@ def e911_create_submitted(deps: Deps, ack, body, respond) -> None:
         return
     reply = _reply(metadata)
     view_id = (body.get("view") or {}).get("id", "")
+    _validate_then(deps, ack, fields, reply, "New E911 address",
+                   lambda: create_address(deps, user_id, fields, view_id, reply))
+
+
+def _validate_then(deps: Deps, ack, fields: dict, reply, title: str, then) -> None:
+    """Ask Flowroute to validate within the modal's window: its refusal goes on the form; once it accepts,
+    `then()` runs in the background (also when Flowroute answers only after the form was closed)."""
     outcome, result = within_window(deps, deps.flowroute.validate_e911, **_address_fields(fields))
     if outcome == "failed":
         ack(response_action="errors", errors=flowroute_form_errors(result))
         return
     if outcome == "pending":
         ack(response_action="update", view=notice_view(
-            "New E911 address", ":hourglass_flowing_sand: Flowroute is still checking the address; the result "
-            "will appear in the channel where you ran the command."))
-        when_done(result, reply, lambda _: create_address(deps, user_id, fields, view_id, reply))
+            title, ":hourglass_flowing_sand: Flowroute is still checking the address; the result will appear "
+            "in the channel where you ran the command."))
+        when_done(result, reply, lambda _: then())
         return
     ack()
-    in_background(deps, reply, create_address, deps, user_id, fields, view_id, reply)
+    in_background(deps, reply, then)
 
 
 def _admin_errors(deps: Deps, user_id: str) -> dict:
