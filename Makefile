@@ -25,4 +25,4 @@ bench: $(STAMP)
 	$(PY) bench/relay_bench.py
 
 demo: $(STAMP)
-	$(PY) -m bot console
+	$(PY) -m sandbox.console

@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot` (HTTP or Socket Mode) and `python -m bot console` (the demo)."""
+"""Entry point: `python -m bot` (HTTP or Socket Mode), production only; the demo is `python -m sandbox.console`."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ def main(argv: list[str]) -> int:
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if argv[:1] == ["console"]:
-        from sandbox.console import main as console_main  # the demo only; never on the production path
-
-        return console_main(argv[1:])
     return run_bot()
 
 

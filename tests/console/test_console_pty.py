@@ -1,4 +1,4 @@
-"""`python -m bot console` under a pseudo-terminal: the interactive path, tab completion and Ctrl-C."""
+"""`python -m sandbox.console` under a pseudo-terminal: the interactive path, tab completion and Ctrl-C."""
 
 import os
 import pty
@@ -71,7 +71,7 @@ class Terminal:
 def terminal():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FLOWROUTE_"))}
     env.update(TERM="xterm", NO_COLOR="1", PYTHONUNBUFFERED="1")
-    term = Terminal([sys.executable, "-m", "bot", "console", "--poll-seconds", "1"], env)
+    term = Terminal([sys.executable, "-m", "sandbox.console", "--poll-seconds", "1"], env)
     try:
         yield term
     finally:

@@ -1,6 +1,6 @@
 """The Block Kit renderer: what the console prints for each block, and how buttons are numbered."""
 
-from sandbox.render import (
+from sandbox.console.render import (
     AnsiStyle,
     Names,
     confirm_lines,

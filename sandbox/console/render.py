@@ -174,7 +174,7 @@ class _BlockRenderer:
             item = Clickable(self.next_number, "button", element.get("action_id", ""), block_id, text,
                              element.get("value"), element.get("url"), element.get("style"), element.get("confirm"))
         elif kind in ("static_select", "overflow", "radio_buttons", "external_select"):
-            options = tuple((plain_text(o.get("text")), o.get("value")) for o in _options(element))
+            options = tuple((plain_text(o.get("text")), o.get("value")) for o in element_options(element))
             text = plain_text(element.get("placeholder")) or ("More" if kind == "overflow" else "Choose")
             item = Clickable(self.next_number, kind, element.get("action_id", ""), block_id, text,
                              options=options, confirm=element.get("confirm"))
@@ -251,7 +251,8 @@ class _BlockRenderer:
         self.add(f"{label}{optional}: {describe_element(block.get('element') or {})}")
 
 
-def _options(element: dict) -> list[dict]:
+def element_options(element: dict) -> list[dict]:
+    """A select's or radio group's options, those inside option groups included, in order."""
     options = list(element.get("options") or [])
     for group in element.get("option_groups") or []:
         options += group.get("options") or []
@@ -297,7 +298,7 @@ def describe_element(element: dict) -> str:
     """A short description of an input element, for showing a modal's fields."""
     kind = element.get("type", "?")
     if kind in ("static_select", "radio_buttons", "checkboxes", "multi_static_select"):
-        return "one of " + ", ".join(plain_text(o.get("text")) for o in _options(element))
+        return "one of " + ", ".join(plain_text(o.get("text")) for o in element_options(element))
     initial = element.get("initial_value")
     return kind.replace("_", " ") + (f" [{initial}]" if initial else "")
 
