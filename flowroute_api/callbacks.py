@@ -147,7 +147,8 @@ def parse_callback(raw: bytes | bytearray | memoryview | str) -> Callback:
         raw = raw.encode("utf-8", "surrogatepass")
     check_callback_size(len(raw))
     try:
-        # json.loads detects UTF-8/16/32 (and a UTF-8 BOM) in bytes on its own.
+        # The Content-Type is not looked at: the v2 guide shows application/json, the v2.1 pages show no
+        # header at all. json.loads detects UTF-8/16/32 (and a UTF-8 BOM) in bytes on its own.
         document = json.loads(bytes(raw))
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise CallbackError("not JSON") from None
@@ -163,8 +164,9 @@ def _parse_document(document: Any) -> Callback:
     if not isinstance(document, dict):
         raise CallbackError(f"{_NOT_OURS}: the body is not a JSON object")
     if "data" not in document:
-        # The v2 guide documents a flat {"to", "from", "body", "id"} body; v2.1 documents JSON:API.
-        # Which one an account gets is not stated for every setup, so both are taken.
+        # Flowroute's v2 guide (developer.flowroute.com/docs/receive-an-inbound-message) shows a flat
+        # {"to", "from", "body", "id"} body; the v2.1 pages (developer.flowroute.com/api/messages/v2.1/
+        # receive-an-sms) a JSON:API one. Which one an account gets is not stated, so both are taken.
         return _inbound({"id": document.get("id"), "attributes": document}, [])
     resource = document["data"]
     if not isinstance(resource, dict):
