@@ -1,5 +1,16 @@
 """Flowroute HTTP client: one module per API area, typed errors, no Slack imports."""
 
+from .callbacks import (
+    MAX_CALLBACK_BYTES,
+    CallbackError,
+    CallbackTooLarge,
+    DeliveryReceipt,
+    InboundMms,
+    InboundSms,
+    Media,
+    check_callback_size,
+    parse_callback,
+)
 from .client import CLIENT_VERSION, FlowrouteClient
 from .e911 import E911_ADDRESS_TYPES
 from .errors import (
@@ -19,18 +30,27 @@ from .phone import format_number, normalize_number
 __version__ = CLIENT_VERSION
 
 __all__ = [
+    "MAX_CALLBACK_BYTES",
     "AuthenticationError",
+    "CallbackError",
+    "CallbackTooLarge",
+    "DeliveryReceipt",
     "E911_ADDRESS_TYPES",
     "FlowrouteClient",
     "FlowrouteConnectionError",
     "FlowrouteError",
     "ForbiddenError",
     "InvalidNumberError",
+    "InboundMms",
+    "InboundSms",
     "InvalidRequestError",
+    "Media",
     "NotFoundError",
     "RateLimitError",
     "ServerError",
+    "check_callback_size",
     "error_from_response",
     "format_number",
     "normalize_number",
+    "parse_callback",
 ]
