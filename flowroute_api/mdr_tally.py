@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidNumberError
@@ -157,7 +158,7 @@ def parse_mdr(record: dict) -> ParsedMdr | None:
     return ParsedMdr(
         moment=moment,
         direction=direction,
-        our_number=_number_key(ours),
+        our_number=_number_key(ours if isinstance(ours, str | int) else None),
         failed=is_failed(attributes),
         nanodollars=amount_nanodollars(attributes),
     )
@@ -213,6 +214,7 @@ def _decimal(value) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
+@lru_cache(maxsize=1024)  # an account has few numbers; parsing each of 100,000 MDRs' would dominate the tally
 def _number_key(value) -> str:
     """Our 11-digit form when the value is a NANP number (string or JSON integer), else its text."""
     try:

@@ -107,11 +107,18 @@ def test_per_number_totals_for_the_digest_busiest_first():
     assert numbers[OURS].failed == 1
 
 
-def test_numbers_as_json_integers_are_the_same_number():
-    # Flowroute callbacks have carried `to` as a JSON integer; the MDR list may too.
-    tally = week().add_all([mdr("inbound", ours=int(OURS)), mdr("outbound", ours=OURS)])
+def test_numbers_as_json_integers_or_in_another_form_are_the_same_number():
+    # Flowroute callbacks have carried `to` as a JSON integer; the MDR list may too. E.164 is accepted as well.
+    records = [mdr("inbound", ours=int(OURS)), mdr("outbound", ours=OURS), mdr("outbound", ours="+12065550100")]
+    tally = week().add_all(records)
     assert list(tally.numbers) == [OURS]
-    assert tally.numbers[OURS].messages == 2
+    assert tally.numbers[OURS].messages == 3
+
+
+def test_a_number_that_is_not_nanp_or_not_text_is_kept_apart_not_fatal():
+    tally = week().add_all([mdr("outbound", ours="447700900123"), mdr("inbound", ours=["12065550100"])])
+    assert tally.totals.messages == 2
+    assert set(tally.numbers) == {"447700900123", ""}
 
 
 @pytest.mark.parametrize("text, expected", [
