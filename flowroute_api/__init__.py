@@ -14,6 +14,7 @@ from .errors import (
     ServerError,
     error_from_response,
 )
+from .mdr_tally import MdrTally
 from .phone import format_number, normalize_number
 
 __version__ = CLIENT_VERSION
@@ -27,6 +28,7 @@ __all__ = [
     "ForbiddenError",
     "InvalidNumberError",
     "InvalidRequestError",
+    "MdrTally",
     "NotFoundError",
     "RateLimitError",
     "ServerError",
