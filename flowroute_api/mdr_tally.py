@@ -94,7 +94,11 @@ class MdrTally:
         return cls(today - timedelta(days=days - 1), today, zone, number)
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
-        """The period as UTC instants [start, end): what to ask `GET /v2.1/messages` for."""
+        """The period as UTC instants [start, end): what to ask `GET /v2.1/messages` for.
+
+        Whether Flowroute's `end_date` is inclusive is not documented; it does not matter here, since
+        `add` ignores anything outside the period.
+        """
         first = datetime.combine(self.start, time(), self.zone)
         after = datetime.combine(self.end + timedelta(days=1), time(), self.zone)
         return first.astimezone(UTC), after.astimezone(UTC)
