@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     error_from_response,
 )
+from .mdr_tally import MdrTally
 from .phone import format_number, normalize_number
 
 __version__ = CLIENT_VERSION
@@ -45,6 +46,7 @@ __all__ = [
     "InboundSms",
     "InvalidRequestError",
     "Media",
+    "MdrTally",
     "NotFoundError",
     "RateLimitError",
     "ServerError",
