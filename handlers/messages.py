@@ -236,7 +236,8 @@ def messages_page(deps: Deps, opts: dict) -> dict:
     blocks.append(context(f"Records {offset + 1}–{offset + len(records)} from {window}. "
                           "Details: `/flowroute messages show MDR_ID`."))
     state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
-    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")))
+    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")),
+                        shown=len(records))
     if pager:
         blocks.append(pager)
     return message(f"Messages: {len(records)} records from {window}", blocks)
