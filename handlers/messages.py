@@ -32,6 +32,7 @@ from handlers.common import (
     require_admin,
     section,
 )
+from handlers.inbox import body_sections
 
 MESSAGES_SEND_ACTION = "messages_send"
 MESSAGES_CANCEL_ACTION = "messages_cancel"
@@ -289,7 +290,7 @@ def mdr_detail_message(response: dict) -> dict:
             ("Type", f"{'MMS' if item.get('is_mms') else 'SMS'}, {escape(item.get('message_type') or '?')}"),
             ("Encoding", encoding),
         ]),
-        section(quote(item["body"]) if item.get("body") else "_No text._"),
+        *(body_sections(item["body"]) if item.get("body") else [section("_No text._")]),
     ]
     receipts = item.get("delivery_receipts") or []
     if receipts:
