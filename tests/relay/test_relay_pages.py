@@ -31,3 +31,19 @@ def test_60_inbound_over_pages_capped_at_20_are_all_posted_exactly_once(relay_bo
     for number, channel in channels.items():
         expected = [mdr_id for mdr_id, item in zip(ids, items, strict=True) if item["to"] == number]
         assert posted_ids(bot.slack, channel) == expected  # 20 each, in message-time order
+
+
+def test_numbers_as_integers_amounts_as_strings_and_shared_timestamps_change_nothing(relay_bot):
+    bot = relay_bot(config={"page_size": 4})
+    bot.store.save_subscription(SEATTLE, "C0OPS", "U0ADMIN")
+    bot.relay.poll_now()
+    bot.sandbox.set_behaviour(integer_numbers=True, string_amounts=True, coarse_timestamps=True,
+                              internal_next_links=False, page_cap=3)
+    ids = bot.sandbox.inject_messages([{"from": "12065553000", "to": SEATTLE, "body": f"tie {i}"} for i in range(10)])
+    assert len({bot.sandbox.message(mdr_id)["attributes"]["timestamp"] for mdr_id in ids}) == 1
+
+    assert bot.relay.poll_now().new == 10
+    send_all(bot, 10)
+    assert sorted(posted_ids(bot.slack, "C0OPS")) == sorted(ids)
+    bot.relay.poll_now()
+    assert bot.relay.send_pending() == 0 and len(posted_ids(bot.slack)) == 10
