@@ -26,6 +26,7 @@ from .errors import (
     error_from_response,
 )
 from .mdr_tally import MdrTally
+from .paging import iter_pages, iter_records
 from .phone import format_number, normalize_number
 
 __version__ = CLIENT_VERSION
@@ -53,6 +54,8 @@ __all__ = [
     "check_callback_size",
     "error_from_response",
     "format_number",
+    "iter_pages",
+    "iter_records",
     "normalize_number",
     "parse_callback",
 ]
