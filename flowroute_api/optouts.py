@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from enum import Enum
+from enum import StrEnum
 
 from .errors import FlowrouteError
 
@@ -29,7 +29,7 @@ OPT_OUT_ERROR_CODE = 1110
 _CODE_IN_TEXT = re.compile(rf"(?<!\d){OPT_OUT_ERROR_CODE}(?!\d)")
 
 
-class OptOutState(str, Enum):
+class OptOutState(StrEnum):
     """Whether one remote number may get messages from one of our numbers.
 
     `STOPPED` is an opt-out Flowroute enforces too (the sender replied STOP): only UNSTOP ends it.
