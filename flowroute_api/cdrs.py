@@ -238,6 +238,8 @@ def _download_refused(response: requests.Response, host: str) -> CdrDownloadErro
     detail = f"the download link was refused by {host}" + (f" ({match.group(1).strip()})" if match else "")
     if 300 <= response.status_code < 400:
         detail = f"the download link redirected elsewhere ({host})"
+    elif response.status_code >= 500:
+        detail = f"{host} failed to serve the file; try again later"
     return CdrDownloadError(status=response.status_code, reason=response.reason, detail=detail, method="GET")
 
 
