@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -210,7 +211,8 @@ def _without_authorization(request: requests.PreparedRequest) -> requests.Prepar
 
 
 def _stream_to(session: requests.Session, url: str, file, max_bytes: int, timeout) -> int:
-    host = requests.utils.urlparse(url).netloc
+    split = urlsplit(url)
+    host = f"{split.hostname}:{split.port}" if split.port else str(split.hostname)  # never the signed query
     try:
         with session.get(
             url, stream=True, timeout=timeout, auth=_without_authorization, allow_redirects=False
@@ -228,7 +230,8 @@ def _stream_to(session: requests.Session, url: str, file, max_bytes: int, timeou
                 file.write(chunk)
             return size
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-        raise CdrDownloadError(title="CDR export download failed", detail=f"{host}: {type(exc).__name__}") from exc
+        # `from None`: the cause's text holds the whole pre-signed link, which grants access to the file.
+        raise CdrDownloadError(title="CDR export download failed", detail=f"{host}: {type(exc).__name__}") from None
 
 
 def _download_refused(response: requests.Response, host: str) -> CdrDownloadError:

@@ -2,6 +2,7 @@
 
 import gzip
 import threading
+import traceback
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
@@ -360,10 +361,14 @@ def test_a_redirect_is_not_followed(client, file_host, tmp_path):
     assert len(file_host.requests) == 1
 
 
-def test_an_unreachable_file_host_is_a_download_error(tmp_path):
+def test_an_unreachable_file_host_is_a_download_error_that_keeps_the_link_secret(tmp_path):
+    link = "http://127.0.0.1:9/file.gz?X-Amz-Security-Token=secret-token&X-Amz-Signature=secret-signature"
     with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url="http://127.0.0.1:9", max_retries=0) as client:
-        with pytest.raises(CdrDownloadError, match="CDR export download failed: 127.0.0.1:9: ConnectionError"):
-            client.download_cdr_export("http://127.0.0.1:9/file.gz", tmp_path / "calls.gz")
+        with pytest.raises(CdrDownloadError) as caught:
+            client.download_cdr_export(link, tmp_path / "calls.gz")
+    assert str(caught.value) == "Flowroute CDR export download failed: 127.0.0.1:9: ConnectionError"
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "secret-token" not in shown and "secret-signature" not in shown
     assert list(tmp_path.iterdir()) == []
 
 
