@@ -24,7 +24,7 @@ from .errors import (
     ServerError,
     error_from_response,
 )
-from .optouts import OptOutState, is_opt_out_refusal, next_state, opt_keyword
+from .optouts import OptOutState, is_opt_out_refusal, opt_keyword
 from .phone import format_number, normalize_number
 from .porting import portability_by_number
 
@@ -53,7 +53,6 @@ __all__ = [
     "error_from_response",
     "format_number",
     "is_opt_out_refusal",
-    "next_state",
     "normalize_number",
     "opt_keyword",
     "portability_by_number",

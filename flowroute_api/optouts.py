@@ -73,6 +73,17 @@ def opt_keyword(body: object) -> str | None:
     return word if word in KEYWORDS else None
 
 
+def classify(body: object) -> str | None:
+    """`"opt_out"`, `"opt_in"` or None (an ordinary message) for an inbound body.
+
+    `START` classifies as `"opt_in"` but does not lift a STOP: next_state() applies that rule.
+    """
+    keyword = opt_keyword(body)
+    if keyword is None:
+        return None
+    return "opt_out" if keyword in OPT_OUT_KEYWORDS else "opt_in"
+
+
 def next_state(previous: OptOutState, keyword: str | None) -> OptOutState:
     """The state after an inbound message whose keyword is `keyword` (None: not a keyword)."""
     previous = OptOutState(previous)

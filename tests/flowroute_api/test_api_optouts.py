@@ -11,6 +11,7 @@ from flowroute_api.optouts import (
     KEYWORDS,
     OPT_OUT_KEYWORDS,
     OptOutState,
+    classify,
     is_opt_out_refusal,
     next_state,
     opt_keyword,
@@ -78,6 +79,14 @@ def test_a_recognised_body_holds_nothing_but_the_keyword_and_ignorable_character
     keyword = opt_keyword(body)
     if keyword is not None:
         assert "".join(char for char in body if char.isalnum()).upper() == keyword
+
+
+@pytest.mark.parametrize(
+    "body, action",
+    [("STOP", "opt_out"), ("quit!", "opt_out"), ("Unstop", "opt_in"), ("START", "opt_in"), ("stop now", None)],
+)
+def test_classify(body, action):
+    assert classify(body) == action
 
 
 def test_state_transitions():
