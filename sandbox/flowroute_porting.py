@@ -39,6 +39,7 @@ callerid_numbers (with or without "+"), duration_greater_than; others are echoed
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import math
@@ -155,6 +156,7 @@ class _Refusal(Exception):
 def _answers_refusals(handler):
     """Turn a _Refusal into `(status, {"errors": [...]})`, the shape every sandbox error has."""
 
+    @functools.wraps(handler)
     def answer(state, call):
         try:
             return handler(state, call)
@@ -167,8 +169,6 @@ def _answers_refusals(handler):
             }
             return refusal.status, {"errors": [error]}
 
-    answer.__name__ = handler.__name__
-    answer.__doc__ = handler.__doc__
     return answer
 
 
