@@ -11,6 +11,16 @@ from .callbacks import (
     check_callback_size,
     parse_callback,
 )
+from .cdrs import (
+    CdrDownloadError,
+    CdrExport,
+    CdrExportFailedError,
+    CdrFileError,
+    CdrSummary,
+    cdr_export_from,
+    cdr_exports_from,
+    summarise_cdr_export,
+)
 from .client import CLIENT_VERSION, FlowrouteClient
 from .e911 import E911_ADDRESS_TYPES
 from .errors import (
@@ -26,36 +36,50 @@ from .errors import (
     error_from_response,
 )
 from .mdr_tally import MdrTally
+from .optouts import OptOutState, is_opt_out_refusal, opt_keyword
 from .paging import iter_pages, iter_records
 from .phone import format_number, normalize_number
+from .porting import portability_by_number
 
 __version__ = CLIENT_VERSION
 
 __all__ = [
-    "MAX_CALLBACK_BYTES",
     "AuthenticationError",
     "CallbackError",
     "CallbackTooLarge",
+    "CdrDownloadError",
+    "CdrExport",
+    "CdrExportFailedError",
+    "CdrFileError",
+    "CdrSummary",
     "DeliveryReceipt",
     "E911_ADDRESS_TYPES",
     "FlowrouteClient",
     "FlowrouteConnectionError",
     "FlowrouteError",
     "ForbiddenError",
-    "InvalidNumberError",
     "InboundMms",
     "InboundSms",
+    "InvalidNumberError",
     "InvalidRequestError",
-    "Media",
+    "MAX_CALLBACK_BYTES",
     "MdrTally",
+    "Media",
     "NotFoundError",
+    "OptOutState",
     "RateLimitError",
     "ServerError",
+    "cdr_export_from",
+    "cdr_exports_from",
     "check_callback_size",
     "error_from_response",
     "format_number",
+    "is_opt_out_refusal",
     "iter_pages",
     "iter_records",
     "normalize_number",
+    "opt_keyword",
     "parse_callback",
+    "portability_by_number",
+    "summarise_cdr_export",
 ]

@@ -12,11 +12,13 @@ from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 
+from .cdrs import CdrExportsMixin
 from .cnam import CnamMixin
 from .e911 import E911Mixin
 from .errors import FlowrouteConnectionError, FlowrouteError, error_from_response
 from .messages import MessagesMixin
 from .numbers import NumbersMixin
+from .porting import PortingMixin
 from .retry import FlowrouteRetry, idempotency
 from .routes import RoutesMixin
 
@@ -35,8 +37,8 @@ _NO_ANSWER_ERRORS = (
 )
 
 
-class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamMixin):
-    """A thin client for Flowroute's REST API (Numbers v2, Messages v2.1, E911, CNAM)."""
+class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamMixin, PortingMixin, CdrExportsMixin):
+    """A thin client for Flowroute's REST API (Numbers v2, Messages v2.1, E911, CNAM, porting, CDR exports)."""
 
     def __init__(
         self,
