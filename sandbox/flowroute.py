@@ -68,6 +68,9 @@ an absolute ``links.self`` and carry ``links.next`` only when more results exist
                                               duplicate 422
   PATCH  /v2/cnams/{id}                       JSON:API -> 200
   DELETE /v2/cnams/{id}                       204; numbers using it lose it
+  POST   /v2/portorders/portability, GET/POST /v2/cdrs/exports, GET /v2/cdrs/exports/{id}
+                                              portability checks and CDR exports: see
+                                              sandbox/flowroute_porting.py
   PATCH  /v2/numbers/{number}/relationships/cnams/{id}   202; not approved 422
   DELETE /v2/numbers/{number}/relationships/cnams        202
   (the SDKs' singular ``/relationships/cnam/...`` paths work too: the docs write ``cnams``)
@@ -149,6 +152,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from sandbox.flowroute_porting import PORTING_ENDPOINTS
 from sandbox.loopback import LoopbackServer
 
 JSON_API = "application/vnd.api+json"
@@ -1661,6 +1665,7 @@ _ENDPOINTS = [
     (r"/v2/cnams", {"GET": _list_cnams, "POST": _create_cnam}),
     (r"/v2/cnams/(?P<cnam>[^/]+)", {"GET": _get_cnam, "PATCH": _update_cnam, "DELETE": _delete_cnam}),
 ]
+_ENDPOINTS += PORTING_ENDPOINTS  # portability checks and CDR exports (sandbox/flowroute_porting.py)
 _COMPILED = [(re.compile(pattern), methods) for pattern, methods in _ENDPOINTS]
 
 

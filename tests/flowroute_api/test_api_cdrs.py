@@ -24,15 +24,10 @@ from sandbox.flowroute_porting import set_cdr_export_behaviour
 from sandbox.loopback import LoopbackServer
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.flowroute_api.checks import call_once
-from tests.porting_routes import include_porting_routes
 
 EXPORTS = "/v2/cdrs/exports"
 WINDOW = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC))
 
-
-@pytest.fixture(autouse=True)
-def _porting_routes(monkeypatch):
-    include_porting_routes(monkeypatch)
 
 
 def _create(client, **filters):

@@ -12,14 +12,9 @@ from flowroute_api import (
 )
 from sandbox.flowroute_porting import set_portability
 from tests.flowroute_api.checks import assert_request, call_once
-from tests.porting_routes import include_porting_routes
 
 PATH = "/v2/portorders/portability"
 
-
-@pytest.fixture(autouse=True)
-def _porting_routes(monkeypatch):
-    include_porting_routes(monkeypatch)
 
 
 def test_check_portability_sends_json_with_plus_numbers(client, sandbox):

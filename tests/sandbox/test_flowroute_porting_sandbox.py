@@ -9,7 +9,6 @@ import requests
 
 from sandbox.flowroute_porting import CDR_COLUMNS, set_cdr_export_behaviour, set_portability
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.porting_routes import include_porting_routes
 
 AUTH = (ACCESS_KEY, SECRET_KEY)
 JSON_API = {"Content-Type": "application/vnd.api+json", "Accept": "application/vnd.api+json"}
@@ -17,8 +16,7 @@ FILTERS = {"start_call_start_time": "2026-11-01 00:00:00", "start_call_end_time"
 
 
 @pytest.fixture
-def api(flowroute_sandbox, monkeypatch):
-    include_porting_routes(monkeypatch)
+def api(flowroute_sandbox):
     session = requests.Session()
     session.auth = AUTH
 
