@@ -88,10 +88,10 @@ def messages(count: int, start: datetime, step: timedelta, body: str) -> list[di
 # --- one phase, in its own process ---------------------------------------------------------------------------
 
 def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, workdir: str, results) -> None:
-    from bot.relay import STARTED, WATERMARK, Relay, RelayConfig, iso
-    from bot.settings import Settings
-    from bot.storage import Store
+    from core.settings import Settings
+    from core.storage import Store
     from flowroute_api import FlowrouteClient
+    from relay.service import STARTED, WATERMARK, Relay, RelayConfig, iso
 
     db_path = os.path.join(workdir, f"relay-{history}.db")
     store = Store(db_path)
@@ -142,7 +142,7 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
 
 def seed_history(store, count: int) -> None:
     """`count` records seen and delivered days ago: the relay's history."""
-    from bot.relay import iso
+    from relay.service import iso
 
     old = datetime.now(UTC) - timedelta(days=30)
     for start in range(0, count, 10_000):

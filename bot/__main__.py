@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
 
 def run_bot() -> int:
     from bot.app import build_deps, create_app, shutdown
-    from bot.settings import Settings, SettingsError
+    from core.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env(os.environ)

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.relay import Relay
 from bot.scheduler import build_scheduler
-from bot.settings import Settings
-from bot.storage import Store
+from core.settings import Settings
+from core.storage import Store
 from flowroute_api import FlowrouteClient
 from handlers.common import Deps
+from relay.service import Relay
 
 log = logging.getLogger("flowroute_bot")
 

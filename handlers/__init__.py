@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import App
 
-from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
+from handlers import audit, e911, help, inbox, messages, numbers, routes
 from handlers.common import (
     PAGE_ACTION,
     Command,
@@ -19,6 +19,7 @@ from handlers.common import (
     run_guarded,
 )
 from handlers.parser import UsageError, parse
+from relay import conversations
 
 SLASH_COMMAND = "/flowroute"
 # Events API subscriptions the listeners need (conversations: thread replies in public and private

@@ -10,7 +10,7 @@ import threading
 
 from bot.app import build_deps, create_app, shutdown
 from bot.server import EVENTS_PATH, HttpServer, make_wsgi_app
-from bot.settings import Settings
+from core.settings import Settings
 from flowroute_api import FlowrouteClient
 from sandbox.flowroute import FlowrouteSandbox
 from sandbox.slack import SlackDriver, SlackEmulator

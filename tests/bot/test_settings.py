@@ -1,6 +1,6 @@
 import pytest
 
-from bot.settings import Settings, SettingsError
+from core.settings import Settings, SettingsError
 
 BASE = {
     "SLACK_BOT_TOKEN": "xoxb-1",

@@ -3,7 +3,7 @@ import threading
 
 from sqlite_utils import Database
 
-from bot.storage import Store, migrations
+from core.storage import Store, migrations
 
 
 def test_migrate_creates_tables_in_wal_mode_and_is_repeatable(tmp_path):

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from handlers.conversations import ACCEPTED_REACTION
+from relay.conversations import ACCEPTED_REACTION
 from tests.conversations.conftest import (
     REMOTE,
     SEATTLE,

@@ -4,7 +4,7 @@ only for allowed people, with what happened shown in the thread."""
 import socket
 
 from flowroute_api import FlowrouteClient
-from handlers.conversations import ACCEPTED_REACTION, DELIVERED_REACTION
+from relay.conversations import ACCEPTED_REACTION, DELIVERED_REACTION
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.conversations.conftest import (
     CHANNEL,

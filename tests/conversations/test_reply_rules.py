@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from bot.settings import Settings, SettingsError
-from handlers.conversations import (
+from core.settings import Settings, SettingsError
+from handlers.inbox import RELAY_EVENT, relay_post
+from relay.conversations import (
     is_delivered,
     is_note,
     plain_quotes,
@@ -15,7 +16,6 @@ from handlers.conversations import (
     sms_text,
     thread_start,
 )
-from handlers.inbox import RELAY_EVENT, relay_post
 from tests.conversations.conftest import CHANNEL, REMOTE, SEATTLE, bot_notes, relay_in
 
 IDENTITY = {"user_id": "UBOT", "bot_id": "BBOT"}

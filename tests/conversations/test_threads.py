@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from handlers.conversations import ACCEPTED_REACTION
+from relay.conversations import ACCEPTED_REACTION
 from tests.conversations.conftest import (
     CHANNEL,
     OTHER_REMOTE,

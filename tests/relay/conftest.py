@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.relay import RelayConfig
 from handlers.inbox import RELAY_EVENT
+from relay.service import RelayConfig
 
 SEATTLE = "12065550100"  # seed: alias "Seattle support"
 SALES = "12065550101"  # seed: alias "Seattle sales"

@@ -10,9 +10,9 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from bot.relay import STARTED
-from bot.storage import Store
+from core.storage import Store
 from handlers.inbox import RELAY_EVENT
+from relay.service import STARTED
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.harness import SIGNING_SECRET
 from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from bot.storage import Store, migrations
+from core.storage import Store, migrations
 
 RECORD = {"mdr_id": "mdr2-" + "a" * 32, "at": "2026-01-01T00:00:00.000000Z", "from_number": "12065559876",
           "to_number": "12065550100", "to_alias": None, "body": "hi", "is_mms": 1, "channels": 1}

@@ -37,8 +37,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, normalize_number
-from handlers.conversations import Conversations, thread_start
 from handlers.inbox import RELAY_EVENT, SUBSCRIPTION_EVENT, relay_post
+from relay.conversations import Conversations, thread_start
 
 log = logging.getLogger("flowroute_bot.relay")
 

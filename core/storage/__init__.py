@@ -1,0 +1,5 @@
+"""SQLite storage through sqlite-utils: every SQL statement of the bot, with its numbered migrations."""
+
+from core.storage.store import Store, migrations
+
+__all__ = ["Store", "migrations"]
