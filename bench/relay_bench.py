@@ -88,10 +88,12 @@ def messages(count: int, start: datetime, step: timedelta, body: str) -> list[di
 # --- one phase, in its own process ---------------------------------------------------------------------------
 
 def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, workdir: str, results) -> None:
+    from blocks.text import iso_utc as iso
+    from bot.app import build_deps
     from core.settings import Settings
     from core.storage import Store
     from flowroute_api import FlowrouteClient
-    from relay.service import STARTED, WATERMARK, Relay, RelayConfig, iso
+    from relay.service import STARTED, WATERMARK, RelayConfig
 
     db_path = os.path.join(workdir, f"relay-{history}.db")
     store = Store(db_path)
@@ -108,7 +110,8 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
         "FLOWROUTE_BOT_DB": db_path,
     })
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox_url)
-    relay = Relay(store, client, settings, config=RelayConfig(pace_seconds=0.0))
+    relay = build_deps(settings, flowroute=client).relay
+    relay.config = RelayConfig(pace_seconds=0.0)
     relay.poll_now()  # the first start (recovery scan on the empty DB, or nothing to do with history)
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
@@ -142,7 +145,7 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
 
 def seed_history(store, count: int) -> None:
     """`count` records seen and delivered days ago: the relay's history."""
-    from relay.service import iso
+    from blocks.text import iso_utc as iso
 
     old = datetime.now(UTC) - timedelta(days=30)
     for start in range(0, count, 10_000):

@@ -1,5 +1,6 @@
 """Flowroute HTTP client: one module per API area, typed errors, no Slack imports."""
 
+from ._util import attributes
 from .client import CLIENT_VERSION, FlowrouteClient
 from .e911 import E911_ADDRESS_TYPES
 from .errors import (
@@ -15,6 +16,7 @@ from .errors import (
     error_from_response,
 )
 from .phone import format_number, normalize_number
+from .sms import plain_quotes, sms_segments
 
 __version__ = CLIENT_VERSION
 
@@ -30,7 +32,10 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServerError",
+    "attributes",
     "error_from_response",
     "format_number",
     "normalize_number",
+    "plain_quotes",
+    "sms_segments",
 ]

@@ -6,20 +6,13 @@ import re
 
 from slack_bolt import App
 
-from handlers import audit, e911, help, inbox, messages, numbers, routes
-from handlers.common import (
-    PAGE_ACTION,
-    Command,
-    CommandContext,
-    Deps,
-    decode_value,
-    failure_text,
-    in_background,
-    reply_to,
-    run_guarded,
-)
+from blocks.kit import PAGE_ACTION
+from core.commands import Command, CommandContext, decode_value
+from core.deps import Deps
+from core.errors import failure_text, reply_to, run_guarded
+from core.work import in_background
+from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
 from handlers.parser import UsageError, parse
-from relay import conversations
 
 SLASH_COMMAND = "/flowroute"
 # Events API subscriptions the listeners need (conversations: thread replies in public and private

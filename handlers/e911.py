@@ -9,38 +9,26 @@ import re
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import E911_ADDRESS_TYPES, FlowrouteError
-from handlers.common import (
-    Command,
-    CommandContext,
-    Deps,
-    UserError,
-    act_once,
+from blocks.kit import (
     actions,
-    attrs,
-    audited,
-    bind,
     button,
     confirm_dialog,
     context,
-    decode_value,
-    escape,
-    failure_text,
     fields_section,
     header,
-    in_background,
     message,
     new_nonce,
     notice_view,
-    number_text,
     pager_block,
     plain,
-    reply_to,
-    require_admin,
     section,
-    when_done,
-    within_window,
 )
+from blocks.text import escape, number_text
+from core.commands import Command, CommandContext, bind, decode_value
+from core.deps import Deps
+from core.errors import UserError, failure_text, reply_to
+from core.work import in_background, when_done, within_window
+from flowroute_api import E911_ADDRESS_TYPES, FlowrouteError, attributes
 
 log = logging.getLogger("flowroute_bot.handlers.e911")
 
@@ -116,7 +104,7 @@ def _join(*parts) -> str:
 
 
 def address_message(record: dict) -> dict:
-    item = attrs(record)
+    item = attributes(record)
     blocks = [
         header(f"E911 address {record.get('id')}"),
         section(f"*{address_line(item)}*"),
@@ -145,7 +133,7 @@ def e911_page(deps: Deps, opts: dict) -> dict:
     where = f" in {escape(state)}" if state else ""
     if not records:
         return message(f"No E911 addresses{where}." if offset == 0 else "No more E911 addresses.")
-    lines = [f"`{escape(record.get('id'))}` {address_line(attrs(record))}" for record in records]
+    lines = [f"`{escape(record.get('id'))}` {address_line(attributes(record))}" for record in records]
     blocks = [header("E911 addresses")]
     for first in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
@@ -170,7 +158,7 @@ def e911_numbers_command(ctx: CommandContext) -> None:
 
 
 def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) -> dict:
-    where = address_line(attrs(record))
+    where = address_line(attributes(record))
     if not numbers:
         return message(f"No numbers use E911 address `{escape(record.get('id'))}` ({where}).")
     lines = [_number_line(number) for number in numbers]
@@ -185,7 +173,7 @@ def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) ->
 
 def _number_line(number: dict) -> str:
     # flowroute-api.md §5.7: `id` may be an internal relationship id; `attributes.value` is the number.
-    item = attrs(number)
+    item = attributes(number)
     alias = f" — {escape(item['alias'])}" if item.get("alias") else ""
     return f"• {number_text(item.get('value') or number.get('id'))}{alias}"
 
@@ -197,10 +185,10 @@ def e911_associate_command(ctx: CommandContext) -> None:
     client = ctx.deps.flowroute
     record = client.get_e911(address_id)["data"]  # a 404 here stops before anything is written
     target = f"{number_text(number)} → address {address_id}"
-    audited(ctx.deps, ctx.user_id, "e911 associate", target, client.associate_e911, number, address_id)
+    ctx.deps.audit.audited(ctx.user_id, "e911 associate", target, client.associate_e911, number, address_id)
     ctx.respond(response_type="in_channel", **message(
         f":white_check_mark: <@{ctx.user_id}> gave {number_text(number)} the E911 address "
-        f"`{escape(address_id)}` ({address_line(attrs(record))})."))
+        f"`{escape(address_id)}` ({address_line(attributes(record))})."))
 
 
 # --- disconnect / delete: confirm first ------------------------------------------------------------------------
@@ -224,7 +212,7 @@ def e911_delete_command(ctx: CommandContext) -> None:
                    "an address until they are disconnected.")
     ctx.respond(**confirmation_message(
         "delete", address_id, f"Delete E911 address `{escape(address_id)}`?",
-        f"{address_line(attrs(record))}\n{warning}", "Delete"))
+        f"{address_line(attributes(record))}\n{warning}", "Delete"))
 
 
 def confirmation_message(op: str, target: str, question: str, detail: str, verb: str) -> dict:
@@ -245,7 +233,7 @@ def e911_confirm_clicked(deps: Deps, ack, body, respond) -> None:
 
 
 def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
-    require_admin(deps, user_id, "change E911 settings")
+    deps.audit.require_admin(user_id, "change E911 settings")
     op, target, key = _confirmation(value)
     client = deps.flowroute
     if op == "disconnect":
@@ -255,7 +243,7 @@ def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
         what, call = f"address {target}", client.delete_e911
         done = f"deleted E911 address `{escape(target)}`"
     try:
-        act_once(deps, user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
+        deps.audit.act_once(user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
                  target=what, call=lambda: call(target))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: Could not {op} {escape(what)}: {escape(error)}")
@@ -426,7 +414,7 @@ def fill_update_form(deps: Deps, view_id: str, view_hash: str | None, metadata: 
         _update_view(deps, view_id, view_hash, notice_view(
             "Edit E911 address", f":warning: Could not load address `{escape(address_id)}`: {escape(error)}"))
         raise
-    item = {field: attrs(record).get(field) for field in FORM_ORDER}
+    item = {field: attributes(record).get(field) for field in FORM_ORDER}
     form = form_view(E911_UPDATE_VIEW, "Edit E911 address", "Save", metadata | {"orig": item}, item)
     _update_view(deps, view_id, view_hash, form)
 
@@ -503,7 +491,7 @@ def _validate_then(deps: Deps, ack, fields: dict, reply, title: str, then) -> No
 
 def _admin_errors(deps: Deps, user_id: str) -> dict:
     try:
-        require_admin(deps, user_id, "change E911 settings")
+        deps.audit.require_admin(user_id, "change E911 settings")
     except UserError as error:
         return {block_id("label"): str(error)[:300]}
     return {}
@@ -512,10 +500,10 @@ def _admin_errors(deps: Deps, user_id: str) -> dict:
 def create_address(deps: Deps, user_id: str, fields: dict, view_id: str, reply) -> None:
     if not deps.store.claim(f"e911 create:{view_id}", user_id):
         return  # this form was already submitted and acted on
-    created = audited(deps, user_id, "e911 create", fields.get("label") or "", deps.flowroute.create_e911,
+    created = deps.audit.audited(user_id, "e911 create", fields.get("label") or "", deps.flowroute.create_e911,
                       **_address_fields(fields))
     record = (created or {}).get("data") or {}
-    item = attrs(record) or fields
+    item = attributes(record) or fields
     reply(response_type="in_channel", text=(
         f":white_check_mark: <@{user_id}> created E911 address `{escape(record.get('id') or '?')}`: "
         f"{address_line(item)}"))
@@ -556,9 +544,9 @@ def changed_fields(original: dict, fields: dict) -> dict:
 
 
 def update_address(deps: Deps, user_id: str, address_id: str, changes: dict, reply) -> None:
-    updated = audited(deps, user_id, "e911 update", f"address {address_id} ({', '.join(changes)})",
+    updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({', '.join(changes)})",
                       deps.flowroute.update_e911, address_id, **changes)
-    item = attrs((updated or {}).get("data") or {})
+    item = attributes((updated or {}).get("data") or {})
     where = f": {address_line(item)}" if item else ""
     reply(response_type="in_channel", text=(
         f":white_check_mark: <@{user_id}> updated E911 address `{escape(address_id)}` "

@@ -1,7 +1,6 @@
-"""`/flowroute inbox ...`: relay subscriptions and health, plus the relay's Slack posts (pure builders).
+"""`/flowroute inbox ...`: relay subscriptions and health.
 
-The relay itself (polling, the outbox, recovery) lives in bot/relay.py and reaches these handlers as
-`deps.extras["relay"]`; handlers never import bot/.
+The relay itself (polling, the outbox, recovery) lives in relay/ and reaches these handlers as `deps.relay`.
 """
 
 from __future__ import annotations
@@ -12,29 +11,16 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from blocks.kit import context, header, message, section
+from blocks.text import escape, number_text
+from core.commands import Command, CommandContext
+from core.deps import Deps
+from core.errors import UserError
 from flowroute_api import NotFoundError
-from handlers.common import (
-    Command,
-    CommandContext,
-    Deps,
-    UserError,
-    audit,
-    context,
-    escape,
-    header,
-    message,
-    number_text,
-    section,
-)
+from relay.posts import SUBSCRIPTION_EVENT
 
 log = logging.getLogger("flowroute_bot.inbox")
 
-# Slack message metadata event types (letters, digits and underscores): the relay finds its own posts by them.
-RELAY_EVENT = "flowroute_inbound_message"
-SUBSCRIPTION_EVENT = "flowroute_inbox_subscription"
-
-BODY_CHUNK = 500  # raw characters per section: escaping grows text at most 5x, under Slack's 3000
-MAX_BODY_SECTIONS = 40
 # conversations.info refused for good (e.g. the app lacks channels:read): the channel cannot be checked, and a
 # subscription should not be blocked by that; posting errors still show in `inbox status`.
 CANNOT_CHECK = frozenset({"missing_scope", "unknown_method", "not_allowed_token_type"})
@@ -60,7 +46,7 @@ def inbox_subscribe(ctx: CommandContext) -> None:
         check_number(ctx.deps, number)
     added = ctx.deps.store.save_subscription(number, channel_id, ctx.user_id)
     target = f"{subscription_label(number)} -> {channel_id}"
-    audit(ctx.deps, ctx.user_id, "inbox subscribe", target, ok=True,
+    ctx.deps.audit.record(ctx.user_id, "inbox subscribe", target, ok=True,
           result="subscribed" if added else "already subscribed")
     if not added:
         ctx.respond(text=f"<#{channel_id}> already gets inbound messages for {subscription_label(number)}.")
@@ -79,7 +65,7 @@ def inbox_unsubscribe(ctx: CommandContext) -> None:
         raise UserError(f"There is no subscription for {subscription_label(number)}{where}.")
     ctx.deps.store.delete_subscriptions(number, channel_id)
     for channel in channels:
-        audit(ctx.deps, ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} -> {channel}",
+        ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} -> {channel}",
               ok=True, result="unsubscribed")
         announce(ctx.deps, "unsubscribe", number, channel, ctx.user_id)
     listed = ", ".join(f"<#{channel}>" for channel in channels)
@@ -92,19 +78,12 @@ def inbox_list(ctx: CommandContext) -> None:
 
 
 def inbox_status(ctx: CommandContext) -> None:
-    ctx.respond(**status_message(relay_of(ctx.deps).status()))
+    ctx.respond(**status_message(ctx.deps.relay.status()))
 
 
 def inbox_poll(ctx: CommandContext) -> None:
-    result = relay_of(ctx.deps).run_cycle(send_budget=POLL_COMMAND_SEND_SECONDS)
+    result = ctx.deps.relay.run_cycle(send_budget=POLL_COMMAND_SEND_SECONDS)
     ctx.respond(text=f":arrows_counterclockwise: Polled Flowroute: {result.summary()}.")
-
-
-def relay_of(deps: Deps):
-    relay = deps.extras.get("relay")
-    if relay is None:
-        raise UserError("The inbound relay is not running in this process.")
-    return relay
 
 
 def check_channel(deps: Deps, channel_id: str) -> None:
@@ -171,77 +150,6 @@ def subscription_announcement(action: str, number: str, channel_id: str, user_id
         "unfurl_links": False,
         "unfurl_media": False,
     }
-
-
-def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None,
-               conversation: dict | None = None) -> dict:
-    """The Slack post for one inbound message: who, to which of our numbers, the body verbatim, time and id.
-
-    `record` has mdr_id, at (ISO UTC), from_number, to_number, to_alias, body, is_mms; `media` rows have
-    file_name, mime_type, size, error. Everything from Flowroute is escaped, so a body cannot ping or link.
-    `conversation` ({"thread_ts": parent ts or None}) marks a post in a conversation thread: without a
-    thread_ts it starts one and says who the conversation is with; the metadata then names both numbers.
-    """
-    kind = "MMS" if record.get("is_mms") else "SMS"
-    sender, recipient = number_text(record.get("from_number")), number_text(record.get("to_number"))
-    alias = f" ({escape(record['to_alias'])})" if record.get("to_alias") else ""
-    blocks = [section(f":incoming_envelope: *{kind}* from *{sender}* to *{recipient}*{alias}")]
-    blocks += body_sections(record.get("body") or "")
-    lines = [media_line(item) for item in media]
-    if lines:
-        blocks.append(section("\n".join(lines)))
-    if conversation is not None and not conversation.get("thread_ts"):
-        blocks.append(context(f":speech_balloon: Conversation with *{sender}* on *{recipient}*{alias}. Reply in "
-                              "this thread to answer by SMS; start with `note:` to keep a note in Slack."))
-    blocks.append(context(f"{time_text(record.get('at'))} · `{escape(record.get('mdr_id'))}`"))
-    preview = escape((record.get("body") or "")[:150])
-    payload = {"mdr_id": record.get("mdr_id"), "timestamp": record.get("at"), "to": record.get("to_number"),
-               "route": route}
-    if conversation is not None:  # what an empty database rebuilds the conversation threads from
-        payload["from"] = record.get("from_number")
-        if conversation.get("thread_ts"):
-            payload["thread_ts"] = conversation["thread_ts"]
-    return {
-        "text": f"{kind} from {sender} to {recipient}: {preview}",
-        "blocks": blocks,
-        "metadata": {"event_type": RELAY_EVENT, "event_payload": payload},
-        "unfurl_links": False,
-        "unfurl_media": False,
-    }
-
-
-def body_sections(body: str) -> list[dict]:
-    """The body as quoted, escaped, verbatim mrkdwn (no auto-linking), split under Slack's section limit."""
-    if not body:
-        return [section("_(no text)_")]
-    chunks = [body[start:start + BODY_CHUNK] for start in range(0, len(body), BODY_CHUNK)]
-    shown = chunks[:MAX_BODY_SECTIONS]
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "verbatim": True,
-                                           "text": "\n".join("> " + escape(line) for line in chunk.split("\n"))}}
-              for chunk in shown]
-    if len(chunks) > len(shown):
-        hidden = len(body) - BODY_CHUNK * len(shown)
-        blocks.append(context(f"_{hidden} more characters not shown; see the record in Flowroute._"))
-    return blocks
-
-
-def media_line(item: dict) -> str:
-    name = escape(item.get("file_name") or "file")
-    if item.get("error"):
-        return (f":warning: Media `{name}` could not be downloaded from Flowroute ({escape(item['error'])}); "
-                "the text above is complete.")
-    size = f", {max(1, round((item.get('size') or 0) / 1024))} KB" if item.get("size") else ""
-    return f":paperclip: `{name}` ({escape(item.get('mime_type') or 'file')}{size}), attached in the thread"
-
-
-def time_text(at: str | None) -> str:
-    """Slack shows `<!date^...>` in each reader's time zone; the fallback is the UTC time."""
-    try:
-        moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    except ValueError:
-        return escape(at or "unknown time")
-    fallback = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time_secs}}|{fallback}>"
 
 
 def subscriptions_message(subscriptions: list[dict], inbox_channel: str | None) -> dict:

@@ -4,33 +4,24 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from flowroute_api import NotFoundError, normalize_number
-from handlers.common import (
-    Command,
-    CommandContext,
-    Deps,
-    UserError,
-    act_once,
+from blocks.kit import (
     actions,
-    attrs,
-    audited,
-    bind,
     button,
     confirm_dialog,
     context,
-    decode_value,
-    escape,
     fields_section,
     header,
-    in_background,
     message,
-    money,
     new_nonce,
-    number_text,
     pager_block,
-    require_admin,
     section,
 )
+from blocks.text import escape, money, number_text
+from core.commands import Command, CommandContext, bind, decode_value
+from core.deps import Deps
+from core.errors import UserError
+from core.work import in_background
+from flowroute_api import NotFoundError, attributes, normalize_number
 from handlers.e911 import address_line
 
 NUMBERS_BUY_ACTION = "numbers_buy"
@@ -133,21 +124,21 @@ def exchanges_page(deps: Deps, opts: dict) -> dict:
     return message(text, _with_pager(blocks, "numbers exchanges", opts, result))
 
 
-def _place(attributes: dict) -> str:
+def _place(fields: dict) -> str:
     """Rate center and state, e.g. `seattle, WA`; toll-free numbers have neither."""
-    rate_center, state = attributes.get("rate_center"), attributes.get("state")
+    rate_center, state = fields.get("rate_center"), fields.get("state")
     if not rate_center and not state:
-        return escape(attributes.get("number_type") or "no rate center")
+        return escape(fields.get("number_type") or "no rate center")
     return ", ".join(escape(part) for part in (rate_center, (state or "").upper()) if part)
 
 
 def number_line(resource: dict) -> str:
     """`*+1 206-555-0100*  Seattle support · seattle, WA` for one account number."""
-    attributes = attrs(resource)
-    number = attributes.get("value") or resource.get("id")
-    alias = attributes.get("alias")
+    fields = attributes(resource)
+    number = fields.get("value") or resource.get("id")
+    alias = fields.get("alias")
     alias_text = f"{escape(alias)}" if alias else "_no alias_"
-    return f"*{number_text(number)}*  {alias_text} · {_place(attributes)}"
+    return f"*{number_text(number)}*  {alias_text} · {_place(fields)}"
 
 
 def list_page(deps: Deps, opts: dict) -> dict:
@@ -162,20 +153,20 @@ def list_page(deps: Deps, opts: dict) -> dict:
         blocks.append(section("\n".join(lines[start:start + 20])))
     blocks.append(context(f"{_range_note(paging, len(numbers))}. Details: `/flowroute numbers show NUMBER`."))
     opts = {**opts, **paging}
-    text = "Numbers: " + ", ".join(number_text(attrs(r).get("value") or r.get("id")) for r in numbers)
+    text = "Numbers: " + ", ".join(number_text(attributes(r).get("value") or r.get("id")) for r in numbers)
     return message(text, _with_pager(blocks, "numbers list", opts, result))
 
 
 # --- search and buy ---------------------------------------------------------------------------------
 
-def _costs(attributes: dict) -> tuple[float | None, float | None]:
+def _costs(fields: dict) -> tuple[float | None, float | None]:
     def as_float(value):
         try:
             return float(value)
         except (TypeError, ValueError):
             return None
 
-    return as_float(attributes.get("setup_cost")), as_float(attributes.get("monthly_cost"))
+    return as_float(fields.get("setup_cost")), as_float(fields.get("monthly_cost"))
 
 
 def buy_button(number: str, setup, monthly) -> dict:
@@ -192,10 +183,10 @@ def buy_button(number: str, setup, monthly) -> dict:
 
 def offer_section(resource: dict) -> dict:
     """One purchasable number: where it is, what it costs, and its Buy button."""
-    attributes = attrs(resource)
-    number = str(attributes.get("value") or resource.get("id"))
-    setup, monthly = _costs(attributes)
-    text = (f"*{number_text(number)}*  {_place(attributes)}\n"
+    fields = attributes(resource)
+    number = str(fields.get("value") or resource.get("id"))
+    setup, monthly = _costs(fields)
+    text = (f"*{number_text(number)}*  {_place(fields)}\n"
             f"Setup {money(setup)} · {money(monthly)} a month")
     block = section(text, accessory=buy_button(number, setup, monthly))
     block["block_id"] = f"{NUMBER_BLOCK}_{number}"
@@ -212,7 +203,7 @@ def search_page(deps: Deps, opts: dict) -> dict:
     blocks = [header("Numbers for sale"), *[offer_section(resource) for resource in offers]]
     blocks.append(context(f"{_range_note(paging, len(offers))}. Buying asks you to confirm the cost first."))
     opts = {**opts, **paging}
-    text = "Numbers for sale: " + ", ".join(number_text(attrs(r).get("value") or r.get("id")) for r in offers)
+    text = "Numbers for sale: " + ", ".join(number_text(attributes(r).get("value") or r.get("id")) for r in offers)
     return message(text, _with_pager(blocks, "numbers search", opts, result))
 
 
@@ -222,7 +213,7 @@ def find_offer(deps: Deps, number: str) -> dict | None:
     # Flowroute's country-code handling (it prefixes 1 unless given +cc), which is [UNCONFIRMED] for 11 digits.
     result = deps.flowroute.search_numbers(ends_with=number[1:], limit=10)
     for resource in result.get("data") or []:
-        if str(attrs(resource).get("value") or resource.get("id")) == number:
+        if str(attributes(resource).get("value") or resource.get("id")) == number:
             return resource
     return None
 
@@ -252,11 +243,10 @@ def numbers_buy_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> N
 
 def _buy_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     user_id = body["user"]["id"]
-    require_admin(deps, user_id, "buy numbers")
+    deps.audit.require_admin(user_id, "buy numbers")
     offer = decode_value(action.get("value"))
     number = _button_number(offer)
-    act_once(
-        deps, user_id, f"numbers buy:{number}:{offer.get('nonce')}",
+    deps.audit.act_once(user_id, f"numbers buy:{number}:{offer.get('nonce')}",
         already=f"This Buy button was already used for {number_text(number)}: the purchase is done or in "
         f"progress. Check with `/flowroute numbers show {number}`.",
         action="numbers buy", target=number_text(number), call=lambda: deps.flowroute.purchase_number(number),
@@ -301,23 +291,23 @@ def _included(details: dict, kind: str, ref: dict | None) -> dict | None:
 def route_text(route: dict | None) -> str:
     if route is None:
         return "_none_"
-    attributes = attrs(route)
-    name = attributes.get("alias") or f"route {route.get('id')}"
-    kind = attributes.get("route_type") or "route"
-    value = attributes.get("value")
+    fields = attributes(route)
+    name = fields.get("alias") or f"route {route.get('id')}"
+    kind = fields.get("route_type") or "route"
+    value = fields.get("value")
     detail = f" → `{escape(value)}`" if value else ""
     return f"{escape(name)} ({escape(kind)}){detail}"
 
 
 def e911_text(address: dict | None) -> str:
     """The number's E911 address on one line, the way `/flowroute e911` shows addresses."""
-    return "_none_" if address is None else address_line(attrs(address))
+    return "_none_" if address is None else address_line(attributes(address))
 
 
 def cnam_text(cnam: dict | None) -> str:
     if cnam is None:
         return "_none_"
-    a = attrs(cnam)
+    a = attributes(cnam)
     state = "" if a.get("is_approved") in (None, True) else " (pending approval)"
     return f"{escape(a.get('value') or 'record ' + str(cnam.get('id')))}{state}"
 
@@ -336,13 +326,13 @@ def release_button(number: str, label: str = "Release") -> dict:
 def details_message(details: dict) -> dict:
     """A number's details: alias, type, place, routes, E911, CNAM; buttons for routes and release."""
     data = details.get("data") or {}
-    attributes, relations = attrs(data), data.get("relationships") or {}
-    number = str(attributes.get("value") or data.get("id"))
-    lookups = attributes.get("cnam_lookups_enabled")
+    fields, relations = attributes(data), data.get("relationships") or {}
+    number = str(fields.get("value") or data.get("id"))
+    lookups = fields.get("cnam_lookups_enabled")
     pairs = [
-        ("Alias", escape(attributes.get("alias")) or "_none_"),
-        ("Type", escape(attributes.get("number_type") or "n/a")),
-        ("Rate center", _place(attributes)),
+        ("Alias", escape(fields.get("alias")) or "_none_"),
+        ("Type", escape(fields.get("number_type") or "n/a")),
+        ("Rate center", _place(fields)),
         ("CNAM lookups", "on" if lookups else "off" if lookups is not None else "n/a"),
         ("Primary route", route_text(_included(details, "route", relations.get("primary_route")))),
         ("Failover route", route_text(_included(details, "route", relations.get("failover_route")))),
@@ -367,7 +357,7 @@ def numbers_show_command(ctx: CommandContext) -> None:
 
 def numbers_alias_command(ctx: CommandContext) -> None:
     number, alias = ctx.args["NUMBER"], ctx.args["TEXT"]
-    audited(ctx.deps, ctx.user_id, "numbers alias", f"{number_text(number)} → {alias}",
+    ctx.deps.audit.audited(ctx.user_id, "numbers alias", f"{number_text(number)} → {alias}",
             ctx.deps.flowroute.update_number, number, alias=alias)
     ctx.respond(
         response_type="in_channel",
@@ -379,8 +369,8 @@ def numbers_release_command(ctx: CommandContext) -> None:
     """Ask first: show what is about to go (alias, routes) with a danger button that releases on click."""
     details = ctx.deps.flowroute.get_number(ctx.args["NUMBER"])
     data = details.get("data") or {}
-    number = str(attrs(data).get("value") or data.get("id") or ctx.args["NUMBER"])
-    alias = attrs(data).get("alias")
+    number = str(attributes(data).get("value") or data.get("id") or ctx.args["NUMBER"])
+    alias = attributes(data).get("alias")
     named = f" ({escape(alias)})" if alias else ""
     text = f":warning: Release *{number_text(number)}*{named} from the Flowroute account? This cannot be undone."
     blocks = [section(text, accessory=release_button(number, "Release…"))]
@@ -396,11 +386,10 @@ def numbers_release_clicked(deps: Deps, ack, body: dict, action: dict, respond) 
 
 def _release_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
     user_id = body["user"]["id"]
-    require_admin(deps, user_id, "release numbers")
+    deps.audit.require_admin(user_id, "release numbers")
     value = decode_value(action.get("value"))
     number = _button_number(value)
-    act_once(
-        deps, user_id, f"numbers release:{number}:{value.get('nonce')}",
+    deps.audit.act_once(user_id, f"numbers release:{number}:{value.get('nonce')}",
         already=f"This Release button was already used for {number_text(number)}: the release is done or in "
         "progress.",
         action="numbers release", target=number_text(number), call=lambda: deps.flowroute.release_number(number),

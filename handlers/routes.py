@@ -10,46 +10,32 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from blocks.kit import (
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    message,
+    new_nonce,
+    notice_view,
+    pager_block,
+    plain,
+    section,
+)
+from blocks.text import escape, number_text
+from core.commands import Command, CommandContext, bind, decode_value
+from core.deps import Deps
+from core.errors import Reply, UserError, failure_text, reply_to, run_guarded
+from core.work import in_background, when_done, within_window
 from flowroute_api import (
     FlowrouteClient,
     FlowrouteConnectionError,
     FlowrouteError,
     ForbiddenError,
     InvalidNumberError,
+    attributes,
     normalize_number,
-)
-from handlers.common import (
-    Command,
-    CommandContext,
-    Deps,
-    Reply,
-    UserError,
-    act_once,
-    actions,
-    attrs,
-    audit,
-    audited,
-    bind,
-    button,
-    confirm_dialog,
-    context,
-    decode_value,
-    escape,
-    failure_text,
-    header,
-    in_background,
-    message,
-    new_nonce,
-    notice_view,
-    number_text,
-    pager_block,
-    plain,
-    reply_to,
-    require_admin,
-    run_guarded,
-    section,
-    when_done,
-    within_window,
 )
 
 log = logging.getLogger("flowroute_bot.handlers.routes")
@@ -80,7 +66,6 @@ DEFAULT_LIMIT = 20
 ROUTE_PAGE_SIZE = 200  # Flowroute's maximum for /v2/routes
 MAX_ROUTE_PAGES = 25
 MAX_SELECT_OPTIONS = 100  # Slack's cap per static_select (or per option group)
-EDGE_CACHE = "routes_edge_strategies"
 
 # Guesses [UNCONFIRMED]: flowroute-api.md §3.1 gives value shapes only by example (host with optional
 # port, 11-digit number, `protocol:user@domain[:port][;params]`); Flowroute publishes no length limits,
@@ -133,8 +118,8 @@ def resolve_route(routes: list[dict], ref: str) -> dict:
     for route in routes:
         if str(route.get("id")) == ref:
             return route
-    exact = [route for route in routes if attrs(route).get("alias") == ref]
-    loose = exact or [route for route in routes if str(attrs(route).get("alias") or "").lower() == ref.lower()]
+    exact = [route for route in routes if attributes(route).get("alias") == ref]
+    loose = exact or [route for route in routes if str(attributes(route).get("alias") or "").lower() == ref.lower()]
     if len(loose) == 1:
         return loose[0]
     if loose:
@@ -146,7 +131,7 @@ def resolve_route(routes: list[dict], ref: str) -> dict:
 
 
 def route_value_text(route: dict) -> str:
-    value = attrs(route).get("value")
+    value = attributes(route).get("value")
     if value in (None, ""):
         return "registered SIP device"
     return "`" + escape(value).replace("`", "'") + "`"
@@ -154,15 +139,15 @@ def route_value_text(route: dict) -> str:
 
 def route_label(route: dict) -> str:
     """`*office-pbx* (host `pbx.example.com:5060`)` for mrkdwn."""
-    attributes = attrs(route)
-    alias = attributes.get("alias") or f"route {route.get('id')}"
-    kind = escape(attributes.get("route_type") or "?")
-    detail = f"{kind} {route_value_text(route)}" if "value" in attributes else kind
+    fields = attributes(route)
+    alias = fields.get("alias") or f"route {route.get('id')}"
+    kind = escape(fields.get("route_type") or "?")
+    detail = f"{kind} {route_value_text(route)}" if "value" in fields else kind
     return f"*{escape(alias)}* ({detail})"
 
 
 def route_line(route: dict) -> str:
-    edge = attrs(route).get("edge_strategy_id")
+    edge = attributes(route).get("edge_strategy_id")
     line = f"{route_label(route)} · id `{escape(route.get('id'))}`" + (f" · edge {escape(edge)}" if edge else "")
     return line[:400]
 
@@ -277,8 +262,7 @@ def _create_directly(ctx: CommandContext) -> None:
         raise UserError(f"Route not created: {escape(problem)}")
     derived = not alias
     alias = alias or derive_alias(route_type, value)
-    created = audited(
-        ctx.deps, ctx.user_id, "routes create", f"{alias} ({route_type} {value})",
+    created = ctx.deps.audit.audited(ctx.user_id, "routes create", f"{alias} ({route_type} {value})",
         ctx.deps.flowroute.create_route, route_type, value, alias,
     )
     route = _created_route(created, route_type, value, alias)
@@ -319,12 +303,12 @@ def create_view(metadata: dict, edge_strategies: list[dict] | None) -> dict:
 
 
 def _edge_name(strategy: dict) -> str:
-    return str(attrs(strategy).get("name") or f"Edge strategy {strategy.get('id')}")
+    return str(attributes(strategy).get("name") or f"Edge strategy {strategy.get('id')}")
 
 
 def _open_create_modal(ctx: CommandContext) -> None:
     metadata = {"url": ctx.response_url, "channel": ctx.channel_id, "user": ctx.user_id}
-    strategies = ctx.deps.extras.get(EDGE_CACHE)
+    strategies = ctx.deps.caches.edge_strategies
     opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=create_view(metadata, strategies))
     if strategies is None:
         view = opened["view"]
@@ -341,7 +325,7 @@ def _add_edge_strategies(deps: Deps, view_id: str, view_hash: str, metadata: dic
     except FlowrouteError as error:
         log.info("Edge strategies unavailable, the route form goes without them: %s", error)
         return
-    deps.extras[EDGE_CACHE] = strategies
+    deps.caches.edge_strategies = strategies
     if not strategies:
         return
     try:
@@ -406,7 +390,7 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
         field, text = _form_error(result)
         ack(response_action="errors", errors={field: text})
         if isinstance(result, FlowrouteError):
-            in_background(deps, _log_failure, audit, deps, user_id, "routes create", target, ok=False,
+            in_background(deps, _log_failure, deps.audit.record, user_id, "routes create", target, ok=False,
                           result=str(result))
         return
     if outcome == "pending":
@@ -422,7 +406,7 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
 
 
 def _announce_created(deps: Deps, user_id: str, target: str, route: dict, reply: Reply) -> None:
-    audit(deps, user_id, "routes create", target, ok=True, result=f"done (id {route.get('id')})")
+    deps.audit.record(user_id, "routes create", target, ok=True, result=f"done (id {route.get('id')})")
     reply(**created_message(route, user_id), response_type="in_channel")
 
 
@@ -482,15 +466,15 @@ def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None,
     """Make the PATCH/DELETE calls (each audited) and return the message saying what changed."""
     changes = []
     if primary is not None:
-        audited(deps, user_id, "routes set", f"{number} primary {_route_ref(primary)}",
+        deps.audit.audited(user_id, "routes set", f"{number} primary {_route_ref(primary)}",
                 deps.flowroute.set_primary_route, number, primary["id"])
         changes.append(f"primary {route_label(primary)}")
     if failover is not None:
-        audited(deps, user_id, "routes set", f"{number} failover {_route_ref(failover)}",
+        deps.audit.audited(user_id, "routes set", f"{number} failover {_route_ref(failover)}",
                 deps.flowroute.set_failover_route, number, failover["id"])
         changes.append(f"failover {route_label(failover)}")
     elif remove_failover:
-        audited(deps, user_id, "routes set", f"{number} failover none",
+        deps.audit.audited(user_id, "routes set", f"{number} failover none",
                 deps.flowroute.remove_failover_route, number)
         changes.append("no failover")
     text = f":white_check_mark: <@{user_id}> set the routes of *{number_text(number)}*: " + ", ".join(changes) + "."
@@ -498,7 +482,7 @@ def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None,
 
 
 def _route_ref(route: dict) -> str:
-    alias = attrs(route).get("alias")
+    alias = attributes(route).get("alias")
     return f"{alias} ({route.get('id')})" if alias else str(route.get("id"))
 
 
@@ -567,9 +551,9 @@ def set_routes_view(number: str, routes: list[dict], primary_id: str | None, fai
 
 
 def _route_option(route: dict) -> dict:
-    attributes = attrs(route)
-    alias = attributes.get("alias") or f"route {route.get('id')}"
-    return _option(f"{alias} ({attributes.get('route_type') or '?'})", str(route.get("id")))
+    fields = attributes(route)
+    alias = fields.get("alias") or f"route {route.get('id')}"
+    return _option(f"{alias} ({fields.get('route_type') or '?'})", str(route.get("id")))
 
 
 def _find_option(options: list[dict], value: str | None) -> dict | None:
@@ -601,7 +585,7 @@ def routes_set_open_clicked(deps: Deps, ack, body, action, respond, client) -> N
 
 def _open_from_button(deps: Deps, body: dict, action: dict, client, respond: Reply) -> None:
     user_id = body["user"]["id"]
-    require_admin(deps, user_id, "change a number's routes")
+    deps.audit.require_admin(user_id, "change a number's routes")
     number = normalize_number(str(decode_value(action.get("value")).get("number") or ""))
     metadata = {"url": body.get("response_url"), "channel": (body.get("channel") or {}).get("id"),
                 "user": user_id, "number": number}
@@ -658,7 +642,7 @@ def routes_delete_command(ctx: CommandContext) -> None:
 
 
 def delete_confirmation(route: dict, nonce: str) -> dict:
-    alias = str(attrs(route).get("alias") or route.get("id"))
+    alias = str(attributes(route).get("alias") or route.get("id"))
     text = f"Delete route {route_label(route)}, id `{escape(route.get('id'))}`? This cannot be undone."
     dialog = confirm_dialog("Delete this route?", f"Route *{escape(alias)}* will be deleted from the account.",
                             confirm="Delete", deny="Keep it", danger=True)
@@ -673,14 +657,13 @@ def routes_delete_clicked(deps: Deps, ack, body, action, respond) -> None:
 
 
 def _delete_clicked(deps: Deps, user_id: str, raw_value: str, respond: Reply) -> None:
-    require_admin(deps, user_id, "delete routes")
+    deps.audit.require_admin(user_id, "delete routes")
     state = decode_value(raw_value)
     route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), state.get("n")
     if not route_id or not nonce:
         raise UserError("That button is out of date; run the command again.")
     try:
-        act_once(
-            deps, user_id, f"routes delete:{route_id}:{nonce}",
+        deps.audit.act_once(user_id, f"routes delete:{route_id}:{nonce}",
             already="That route deletion is already done or in progress.",
             action="routes delete", target=f"{alias} ({route_id})", call=lambda: deps.flowroute.delete_route(route_id),
         )
@@ -760,7 +743,7 @@ def _log_failure(text: str = "", **_) -> None:
 def _refusal(deps: Deps, user_id: str, what: str) -> str | None:
     """The form error for a non-admin (plain text: modal errors do not render mentions)."""
     try:
-        require_admin(deps, user_id, what)
+        deps.audit.require_admin(user_id, what)
     except UserError:
         return f"Sorry, only Flowroute admins can {what}. Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."
     return None

@@ -1,7 +1,8 @@
 """Two-way conversations: a reply typed in a relayed SMS's Slack thread goes back as an SMS (or MMS).
 
-The relay (bot/relay.py) posts the messages between one of our numbers and one remote number in one thread
-per channel and remembers it here (`ConversationStore`). A person's reply in such a thread is sent from our
+The relay (relay/service.py) posts the messages between one of our numbers and one remote number in one
+thread per channel and remembers it in the store's `threads` table; handlers/conversations.py hands this
+service the thread replies Slack sends. A person's reply in such a thread is sent from our
 number to the remote number by `Conversations`, at most once:
 
 - the reply's row (channel + message ts) is inserted before anything else, so a Slack retry, a duplicate
@@ -24,19 +25,30 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import FlowrouteConnectionError, FlowrouteError, InvalidNumberError, NotFoundError, ServerError
-from handlers.common import Command, Deps, audited, escape, number_text, run_guarded
-from handlers.inbox import RELAY_EVENT
-from handlers.messages import plain_quotes, sms_segments
+from blocks.text import escape, iso_utc, kb, number_text, shorten
+from core.audit import Audit
+from core.errors import run_guarded
+from core.settings import Settings
+from core.storage import Store
+from flowroute_api import (
+    FlowrouteClient,
+    FlowrouteConnectionError,
+    FlowrouteError,
+    InvalidNumberError,
+    NotFoundError,
+    ServerError,
+    plain_quotes,
+    sms_segments,
+)
+from relay.posts import is_own, thread_start
 
 log = logging.getLogger("flowroute_bot.conversations")
 
@@ -52,7 +64,6 @@ NOTE_PREFIX = "note:"
 REPLY_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})  # a person's message, not an edit
 MEDIA_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 SLACK_LINK = re.compile(r"<([^<>]*)>")
-UNFINISHED = ("received", "sending")  # statuses a live sender leaves within seconds
 NOT_CONVERSATIONS_KEPT = 2000
 
 
@@ -65,153 +76,15 @@ class ConversationConfig:
     download_timeout: float = 30.0
 
 
-def register(app: App, deps: Deps) -> dict[str, Command]:
-    service = conversations_of(deps)
-    app.event("message")(_message_listener(deps, service))
-    deps.extras["media"] = service.serve_media  # bot/server.py answers GET /media/<token> with it
-    return {}
-
-
-def conversations_of(deps: Deps) -> Conversations:
-    """The relay's instance (its poll checks deliveries), or one of our own when no relay runs."""
-    service = deps.extras.get("conversations")
-    if service is None:
-        relay = deps.extras.get("relay")
-        service = getattr(relay, "conversations", None) or Conversations(
-            deps.store, deps.flowroute, deps.settings, slack=deps.slack)
-        deps.extras["conversations"] = service
-    return service
-
-
-def _message_listener(deps: Deps, service: Conversations):
-    def conversations_message(event, context, client):
-        """Bolt acks events itself. Bots, edits, notes and other threads stop here; the rest goes to the pool."""
-        identity = {"user_id": context.get("bot_user_id"), "bot_id": context.get("bot_id")}
-        reply = reply_candidate(event, identity)
-        if reply is None or is_note(reply["text"]) or service.is_other_thread(reply["channel_id"], reply["thread_ts"]):
-            return
-        deps.executor.submit(service.take_reply, reply, identity, client)
-
-    return conversations_message
-
-
-# --- storage -------------------------------------------------------------------------------------------
-
-class ConversationStore:
-    """The m006 tables on the bot's Store: threads, replies and reply media (a connection per call)."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def _rows(self, sql: str, params: list) -> list[dict]:
-        with self.store.db() as db:
-            return list(db.query(sql, params))
-
-    def _execute(self, sql: str, params: list) -> int:
-        with self.store.db() as db:
-            return db.execute(sql, params).rowcount
-
-    # threads
-    def get_current_thread(self, channel_id: str, our_number: str, remote_number: str) -> dict | None:
-        rows = self._rows("SELECT * FROM threads WHERE channel_id = ? AND our_number = ? AND remote_number = ? "
-                          "ORDER BY last_at DESC LIMIT 1", [channel_id, our_number, remote_number])
-        return rows[0] if rows else None
-
-    def get_thread(self, channel_id: str, thread_ts: str) -> dict | None:
-        rows = self._rows("SELECT * FROM threads WHERE channel_id = ? AND thread_ts = ?", [channel_id, thread_ts])
-        return rows[0] if rows else None
-
-    def save_threads(self, threads: list[dict]) -> None:
-        """New or recovered threads; a known thread's last activity only moves forward."""
-        with self.store.db() as db, db.atomic():
-            db.conn.executemany(
-                "INSERT INTO threads (channel_id, thread_ts, our_number, remote_number, started_at, last_at) "
-                "VALUES (:channel_id, :thread_ts, :our_number, :remote_number, :started_at, :last_at) "
-                "ON CONFLICT(channel_id, thread_ts) DO UPDATE SET last_at = max(last_at, excluded.last_at)",
-                threads,
-            )
-
-    def touch_thread(self, channel_id: str, thread_ts: str, at: str) -> None:
-        self._execute("UPDATE threads SET last_at = max(last_at, ?) WHERE channel_id = ? AND thread_ts = ?",
-                      [at, channel_id, thread_ts])
-
-    def forget_thread(self, channel_id: str, thread_ts: str) -> None:
-        self._execute("DELETE FROM threads WHERE channel_id = ? AND thread_ts = ?", [channel_id, thread_ts])
-
-    def set_outbox_thread(self, mdr_id: str, channel_id: str, thread_ts: str | None) -> None:
-        """Before a relay post: the thread it goes to (None: it starts one), where to look if no answer comes."""
-        self._execute("UPDATE outbox SET thread_ts = ? WHERE mdr_id = ? AND channel_id = ?",
-                      [thread_ts, mdr_id, channel_id])
-
-    # replies
-    def claim_reply(self, reply: dict) -> bool:
-        """Insert the reply's row; False when it exists (a retry, a duplicate event, a restart)."""
-        now = time.time()
-        return self._execute(
-            "INSERT OR IGNORE INTO replies (channel_id, ts, thread_ts, user_id, from_number, to_number, status, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?)",
-            [reply["channel_id"], reply["ts"], reply["thread_ts"], reply["user_id"], reply["from_number"],
-             reply["to_number"], iso_now(), now],
-        ) == 1
-
-    def mark_reply(self, channel_id: str, ts: str, *, only_if: str | None = None, **fields) -> bool:
-        """Update a reply's row (only while its status is `only_if`, when given); True if a row changed."""
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        sql = f"UPDATE replies SET {assignments}, updated_at = ? WHERE channel_id = ? AND ts = ?"
-        params = [*fields.values(), time.time(), channel_id, ts]
-        if only_if is not None:
-            sql, params = sql + " AND status = ?", [*params, only_if]
-        return self._execute(sql, params) == 1
-
-    def get_reply(self, channel_id: str, ts: str) -> dict | None:
-        rows = self._rows("SELECT * FROM replies WHERE channel_id = ? AND ts = ?", [channel_id, ts])
-        return rows[0] if rows else None
-
-    def get_unfinished_replies(self, before: float) -> list[dict]:
-        return self._rows("SELECT * FROM replies WHERE status IN (?, ?) AND updated_at < ? ORDER BY updated_at",
-                          [*UNFINISHED, before])
-
-    def get_unreacted_replies(self, limit: int) -> list[dict]:
-        return self._rows("SELECT * FROM replies WHERE status = 'accepted' AND accepted_reacted = 0 "
-                          "ORDER BY updated_at LIMIT ?", [limit])
-
-    def get_replies_to_check(self, since: str, limit: int) -> list[dict]:
-        """Accepted replies not yet seen delivered, least recently checked first."""
-        return self._rows("SELECT * FROM replies WHERE status = 'accepted' AND mdr_id IS NOT NULL AND "
-                          "delivered_at IS NULL AND created_at >= ? ORDER BY checked_at, created_at LIMIT ?",
-                          [since, limit])
-
-    def mark_checked(self, channel_id: str, ts: str) -> None:
-        self._execute("UPDATE replies SET checks = checks + 1, checked_at = ? WHERE channel_id = ? AND ts = ?",
-                      [time.time(), channel_id, ts])
-
-    # media
-    def save_media(self, token_hash: str, reply: dict, mime_type: str, content: bytes, expires_at: float) -> None:
-        self._execute("INSERT INTO reply_media (token_hash, channel_id, ts, mime_type, content, expires_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)",
-                      [token_hash, reply["channel_id"], reply["ts"], mime_type, content, expires_at])
-
-    def get_media(self, token_hash: str, now: float) -> dict | None:
-        rows = self._rows("SELECT mime_type, content FROM reply_media WHERE token_hash = ? AND expires_at > ?",
-                          [token_hash, now])
-        return rows[0] if rows else None
-
-    def purge_media(self, now: float) -> int:
-        return self._execute("DELETE FROM reply_media WHERE expires_at <= ?", [now])
-
-
-# --- the service -----------------------------------------------------------------------------------------
-
 class Conversations:
     """Answers thread replies by SMS/MMS and follows them up; shared by the listener and the relay's poll."""
 
-    def __init__(self, store, flowroute, settings, *, slack: WebClient, config: ConversationConfig | None = None):
-        self.db = ConversationStore(store)
-        self.flowroute, self.settings, self.slack = flowroute, settings, slack
+    def __init__(self, store: Store, flowroute: FlowrouteClient, settings: Settings, *, slack: WebClient,
+                 audit: Audit, config: ConversationConfig | None = None):
+        self.store, self.flowroute, self.settings, self.slack, self.audit = store, flowroute, settings, slack, audit
         self.config = config or ConversationConfig()
         self.http = requests.Session()
         self.clock = time.time  # tests move it to expire media links
-        self._audit_deps = AuditDeps(store, settings, slack)
         self._not_conversations: dict[tuple[str, str], None] = {}  # threads known not to be ours, oldest first
         self._lock = threading.Lock()
 
@@ -229,7 +102,7 @@ class Conversations:
         if thread is None or is_note(reply["text"]):
             return
         reply = {**reply, "from_number": thread["our_number"], "to_number": thread["remote_number"]}
-        if not self.db.claim_reply(reply):
+        if not self.store.claim_reply(reply):
             log.info("Reply %s in %s was already taken (Slack retry or duplicate); not sent again",
                      reply["ts"], reply["channel_id"])
             return
@@ -241,7 +114,7 @@ class Conversations:
 
     def find_thread(self, channel_id: str, thread_ts: str, identity: dict, client: WebClient) -> dict | None:
         """The conversation a thread belongs to: from the database, else from our parent post's metadata."""
-        thread = self.db.get_thread(channel_id, thread_ts)
+        thread = self.store.get_thread(channel_id, thread_ts)
         key = (channel_id, thread_ts)
         if thread is not None or key in self._not_conversations:
             return thread
@@ -258,13 +131,13 @@ class Conversations:
                 while len(self._not_conversations) > NOT_CONVERSATIONS_KEPT:
                     self._not_conversations.pop(next(iter(self._not_conversations)))
             return None
-        self.db.save_threads([found])
+        self.store.save_threads([found])
         return found
 
     def _answer(self, reply: dict, client: WebClient) -> None:
         channel, ts = reply["channel_id"], reply["ts"]
         if not self.settings.can_send(reply["user_id"]):
-            self.db.mark_reply(channel, ts, status="refused", error="not allowed to send")
+            self.store.mark_reply(channel, ts, status="refused", error="not allowed to send")
             self._whisper(client, reply, not_allowed_text())
             return
         text, quotes_changed = plain_quotes(sms_text(reply["text"]))
@@ -277,37 +150,37 @@ class Conversations:
             problem = too_long_text(encoding, segments) if segments > MAX_SEGMENTS else None
             problem = problem if text else "there is no text left to send."
         if problem:
-            self.db.mark_reply(channel, ts, status="refused", error=problem, body=text, kind=kind)
+            self.store.mark_reply(channel, ts, status="refused", error=problem, body=text, kind=kind)
             self._say(client, reply, refusal_text(reply, problem))
             return
-        self.db.mark_reply(channel, ts, status="sending", body=text, kind=kind)
+        self.store.mark_reply(channel, ts, status="sending", body=text, kind=kind)
         try:
             result = self._send(reply, kind, text, media_urls)
         except (FlowrouteError, InvalidNumberError) as error:  # a bad number is refused before any request
             self._send_failed(client, reply, kind, error)
             return
         mdr_id = ((result or {}).get("data") or {}).get("id")
-        self.db.mark_reply(channel, ts, status="accepted", mdr_id=mdr_id)
-        self.db.touch_thread(channel, reply["thread_ts"], iso_now())
+        self.store.mark_reply(channel, ts, status="accepted", mdr_id=mdr_id)
+        self.store.touch_thread(channel, reply["thread_ts"], iso_utc())
         if self._react(client, reply, ACCEPTED_REACTION):
-            self.db.mark_reply(channel, ts, accepted_reacted=1)
+            self.store.mark_reply(channel, ts, accepted_reacted=1)
         notes = sent_notes(kind, encoding, segments, quotes_changed, len(media_urls))
         if notes:
             self._say(client, reply, notes)
 
     def _send(self, reply: dict, kind: str, text: str, media_urls: list[str]) -> dict:
         route = f"{number_text(reply['from_number'])} → {number_text(reply['to_number'])}"
-        client, deps = self.flowroute, self._audit_deps
+        client = self.flowroute
         if kind == "mms":
-            return audited(deps, reply["user_id"], "mms reply", route, client.send_mms, reply["from_number"],
-                           reply["to_number"], media_urls, text or None)
-        return audited(deps, reply["user_id"], "sms reply", route, client.send_sms, reply["from_number"],
-                       reply["to_number"], text)
+            return self.audit.audited(reply["user_id"], "mms reply", route, client.send_mms, reply["from_number"],
+                                      reply["to_number"], media_urls, text or None)
+        return self.audit.audited(reply["user_id"], "sms reply", route, client.send_sms, reply["from_number"],
+                                  reply["to_number"], text)
 
     def _send_failed(self, client: WebClient, reply: dict, kind: str, error: Exception) -> None:
         """A 5xx or a lost answer may hide a sent message (never resent); anything else surely sent nothing."""
         unsure = isinstance(error, ServerError | FlowrouteConnectionError) and not never_connected(error)
-        self.db.mark_reply(reply["channel_id"], reply["ts"], status="unknown" if unsure else "failed",
+        self.store.mark_reply(reply["channel_id"], reply["ts"], status="unknown" if unsure else "failed",
                            error=str(error))
         text = unsure_text(kind, reply, str(error)) if unsure else failed_text(kind, reply, str(error))
         self._say(client, reply, text)
@@ -372,13 +245,14 @@ class Conversations:
 
     def _publish(self, reply: dict, mime_type: str, content: bytes) -> str:
         token = secrets.token_urlsafe(32)
-        self.db.save_media(token_hash(token), reply, mime_type, content, self.clock() + self.config.media_ttl_seconds)
+        expires_at = self.clock() + self.config.media_ttl_seconds
+        self.store.save_reply_media(token_hash(token), reply, mime_type, content, expires_at)
         return f"{self.settings.public_url}{MEDIA_PATH}{token}{MMS_IMAGE_TYPES[mime_type]}"
 
     def serve_media(self, name: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """GET /media/<token>[.ext]: the image while the link lives, else 404 (status, headers, body)."""
         token = name.split(".", 1)[0]
-        row = self.db.get_media(token_hash(token), self.clock()) if MEDIA_TOKEN.match(token) else None
+        row = self.store.get_reply_media(token_hash(token), self.clock()) if MEDIA_TOKEN.match(token) else None
         if row is None:
             body = b"Not Found"
             return "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
@@ -390,36 +264,36 @@ class Conversations:
 
     def check_replies(self) -> None:
         """Expire media links, report cut-off replies, retry accepted reactions, react once when delivered."""
-        self.db.purge_media(self.clock())
+        self.store.purge_reply_media(self.clock())
         self._report_unfinished()
-        for row in self.db.get_unreacted_replies(self.config.delivery_checks_per_cycle):
+        for row in self.store.get_unreacted_replies(self.config.delivery_checks_per_cycle):
             if self._react(self.slack, row, ACCEPTED_REACTION):
-                self.db.mark_reply(row["channel_id"], row["ts"], accepted_reacted=1)
+                self.store.mark_reply(row["channel_id"], row["ts"], accepted_reacted=1)
         self._check_deliveries()
 
     def _report_unfinished(self) -> None:
-        for row in self.db.get_unfinished_replies(time.time() - self.config.unfinished_seconds):
+        for row in self.store.get_unfinished_replies(time.time() - self.config.unfinished_seconds):
             sending = row["status"] == "sending"
             status = "unknown" if sending else "dropped"
-            if self.db.mark_reply(row["channel_id"], row["ts"], only_if=row["status"], status=status,
+            if self.store.mark_reply(row["channel_id"], row["ts"], only_if=row["status"], status=status,
                                   error="the bot stopped while handling this reply"):
                 self._say(self.slack, row, cut_off_text(row, sending))
 
     def _check_deliveries(self) -> None:
-        since = iso_now(-self.config.delivery_check_hours * 3600)
-        for row in self.db.get_replies_to_check(since, self.config.delivery_checks_per_cycle):
+        since = iso_utc(datetime.now(UTC) - timedelta(hours=self.config.delivery_check_hours))
+        for row in self.store.get_replies_to_check(since, self.config.delivery_checks_per_cycle):
             try:
                 record = self.flowroute.get_message(row["mdr_id"]) or {}
             except NotFoundError:
-                self.db.mark_checked(row["channel_id"], row["ts"])
+                self.store.mark_checked(row["channel_id"], row["ts"])
                 continue
             except FlowrouteError as error:
                 log.info("Delivery check stopped for this cycle: %s", error)
                 return
             if not is_delivered(record):
-                self.db.mark_checked(row["channel_id"], row["ts"])
+                self.store.mark_checked(row["channel_id"], row["ts"])
             elif self._react(self.slack, row, DELIVERED_REACTION):
-                self.db.mark_reply(row["channel_id"], row["ts"], delivered_at=iso_now())
+                self.store.mark_reply(row["channel_id"], row["ts"], delivered_at=iso_utc())
 
     # --- Slack ------------------------------------------------------------------------------------------
 
@@ -452,15 +326,6 @@ class Conversations:
                         error.response.get("error"))
 
 
-@dataclass
-class AuditDeps:
-    """What `audited` needs (the store, settings and a Slack client), for sends made off the listener."""
-
-    store: object
-    settings: object
-    slack: WebClient
-
-
 # --- pure helpers ------------------------------------------------------------------------------------------
 
 def reply_candidate(event: dict, identity: dict) -> dict | None:
@@ -482,22 +347,6 @@ def reply_candidate(event: dict, identity: dict) -> dict | None:
 
 def is_note(text: str) -> bool:
     return text.lstrip().lower().startswith(NOTE_PREFIX)
-
-
-def is_own(message: dict, identity: dict) -> bool:
-    return bool((identity.get("bot_id") and message.get("bot_id") == identity["bot_id"])
-                or (identity.get("user_id") and message.get("user") == identity["user_id"]))
-
-
-def thread_start(message: dict, channel_id: str) -> dict | None:
-    """The conversation a relay post starts (its metadata names both numbers), as a `threads` row."""
-    metadata = message.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
-    if (metadata.get("event_type") != RELAY_EVENT or payload.get("thread_ts") or not payload.get("from")
-            or not payload.get("to") or not payload.get("timestamp")):
-        return None
-    return {"channel_id": channel_id, "thread_ts": message["ts"], "our_number": payload["to"],
-            "remote_number": payload["from"], "started_at": payload["timestamp"], "last_at": payload["timestamp"]}
 
 
 def never_connected(error: Exception) -> bool:
@@ -538,18 +387,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def iso_now(offset_seconds: float = 0.0) -> str:
-    """The relay's sortable UTC text (`2026-01-02T03:04:05.060000Z`), so times compare as strings."""
-    return datetime.fromtimestamp(time.time() + offset_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def kb(size: int) -> str:
-    return f"{max(1, round(size / 1024))} KB"
-
-
 def preview(text: str, limit: int = 120) -> str:
-    flat = " ".join(str(text or "").split())
-    return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+    return escape(shorten(text, limit))
 
 
 # --- thread texts (pure) -------------------------------------------------------------------------------------

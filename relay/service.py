@@ -36,9 +36,19 @@ import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, normalize_number
-from handlers.inbox import RELAY_EVENT, SUBSCRIPTION_EVENT, relay_post
-from relay.conversations import Conversations, thread_start
+from blocks.text import iso_utc, parse_time
+from core.settings import Settings
+from core.storage import Store
+from flowroute_api import (
+    FlowrouteClient,
+    FlowrouteError,
+    InvalidNumberError,
+    NotFoundError,
+    attributes,
+    normalize_number,
+)
+from relay.conversations import Conversations
+from relay.posts import RELAY_EVENT, SUBSCRIPTION_EVENT, is_own, relay_payload, relay_post, thread_start
 
 log = logging.getLogger("flowroute_bot.relay")
 
@@ -100,30 +110,23 @@ class UploadError(Exception):
     """Slack's upload URL refused the bytes; retried like a connection error."""
 
 
-def sender_client(settings) -> WebClient:
-    """No retry handlers: a 429 must not stall the other channels, and a resent post could duplicate."""
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
-                     retry_handlers=[])
-
-
 class Relay:
     """The relay service; handlers, the scheduler, tests and the console all use this object."""
 
-    def __init__(self, store, flowroute, settings, *, slack: WebClient | None = None,
-                 config: RelayConfig | None = None):
+    def __init__(self, store: Store, flowroute: FlowrouteClient, settings: Settings, *, slack: WebClient,
+                 conversations: Conversations, config: RelayConfig | None = None,
+                 next_poll_at: Callable[[], datetime | None] = lambda: None):
         self.store, self.flowroute, self.settings = store, flowroute, settings
-        self.slack = slack or sender_client(settings)
+        self.slack, self.conversations = slack, conversations
         self.config = config or RelayConfig()
         self.http = requests.Session()
-        self.next_poll_at: Callable[[], datetime | None] = lambda: None  # set by the scheduler
+        self.next_poll_at = next_poll_at  # when the scheduler runs the poll next (None: not scheduled)
         self._poll_lock = threading.RLock()
         self._send_lock = threading.Lock()
         self._stopping = threading.Event()
         self._ready_at: dict[str, float] = {}  # channel -> epoch before which it gets no post (pace, 429)
         self._aliases: dict[str, tuple[float, str | None]] = {}
         self._identity: dict | None = None
-        self.conversations = Conversations(store, flowroute, settings, slack=self.slack)
-        self.threads = self.conversations.db
 
     def stop(self) -> None:
         """Make a running send round return instead of waiting for pacing or Retry-After."""
@@ -170,7 +173,7 @@ class Relay:
             return result
 
     def _save_last_poll(self, started: datetime, *, ok: bool, text: str) -> None:
-        self.store.save_state(LAST_POLL, {"at": iso(started), "ok": ok, "result": text,
+        self.store.save_state(LAST_POLL, {"at": iso_utc(started), "ok": ok, "result": text,
                                           "seconds": round((datetime.now(UTC) - started).total_seconds(), 3)})
 
     def _poll(self) -> PollResult:
@@ -195,7 +198,7 @@ class Relay:
                 break
             offset += len(records)
         newest = min(newest, datetime.now(UTC))  # a record stamped in the future must not skip the present
-        result.watermark = iso(newest)
+        result.watermark = iso_utc(newest)
         self.store.save_state(WATERMARK, result.watermark)
         return result
 
@@ -228,7 +231,7 @@ class Relay:
         fields = attributes(record)
         to_number = clean_number(fields.get("to"))
         return {
-            "mdr_id": record["id"], "at": iso(record_time(record) or datetime.now(UTC)),
+            "mdr_id": record["id"], "at": iso_utc(record_time(record) or datetime.now(UTC)),
             "from_number": clean_number(fields.get("from")), "to_number": to_number,
             "to_alias": self._alias(to_number), "body": str(fields.get("body") or ""),
             "is_mms": int(str(fields.get("is_mms")).lower() in ("true", "1") or bool(media_refs(record))),
@@ -379,7 +382,7 @@ class Relay:
         """Post the record in its conversation's thread, or as the first post of a new one; returns its ts."""
         channel, mdr_id = row["channel_id"], row["mdr_id"]
         thread = row.get("thread_ts") if row["in_flight"] else self._choose_thread(row)
-        self.threads.set_outbox_thread(mdr_id, channel, thread)
+        self.store.set_outbox_thread(mdr_id, channel, thread)
         self.store.mark_attempt(mdr_id, channel)
         row.update(thread_ts=thread, attempts=row["attempts"] + 1)
         post = relay_post(row, media, route=row["route"], conversation={"thread_ts": thread})
@@ -389,14 +392,14 @@ class Relay:
             if clearly_not_done(error):
                 self.store.mark_not_in_flight(mdr_id, channel)
                 if thread and error.response.get("error") in THREAD_GONE_ERRORS:
-                    self.threads.forget_thread(channel, thread)  # its parent was deleted: the retry starts anew
+                    self.store.forget_thread(channel, thread)  # its parent was deleted: the retry starts anew
             raise
         self._ready_at[channel] = time.time() + self.config.pace_seconds
         return response["ts"]
 
     def _choose_thread(self, row: dict) -> str | None:
         """The conversation's current thread unless it has been quiet for longer than the idle period."""
-        current = self.threads.get_current_thread(row["channel_id"], row["to_number"], row["from_number"])
+        current = self.store.get_current_thread(row["channel_id"], row["to_number"], row["from_number"])
         if current is None:
             return None
         last, at = parse_time(current["last_at"]), parse_time(row["at"])
@@ -407,9 +410,9 @@ class Relay:
     def _remember_thread(self, row: dict, ts: str) -> None:
         channel, thread = row["channel_id"], row.get("thread_ts")
         if thread:
-            self.threads.touch_thread(channel, thread, row["at"])
+            self.store.touch_thread(channel, thread, row["at"])
         else:
-            self.threads.save_threads([{"channel_id": channel, "thread_ts": ts, "our_number": row["to_number"],
+            self.store.save_threads([{"channel_id": channel, "thread_ts": ts, "our_number": row["to_number"],
                                         "remote_number": row["from_number"], "started_at": row["at"],
                                         "last_at": row["at"]}])
 
@@ -527,7 +530,8 @@ class Relay:
 
     def status(self) -> dict:
         now = time.time()
-        blocked = {channel: iso(datetime.fromtimestamp(until, UTC)) for channel, until in dict(self._ready_at).items()
+        blocked = {channel: iso_utc(datetime.fromtimestamp(until, UTC))
+                   for channel, until in dict(self._ready_at).items()
                    if until - now > self.config.pace_seconds}  # beyond pacing: a Retry-After wait
         return {
             "last_poll": self.store.get_state(LAST_POLL),
@@ -548,20 +552,20 @@ class Relay:
                 return None
             posts, events, threads = self._scan_own_posts()
             now = datetime.now(UTC)
-            self.threads.save_threads(threads)
+            self.store.save_threads(threads)
             if posts:
                 self.store.save_recovered(posts)
                 newest = max(moment for moment in (parse_time(post["at"]) for post in posts) if moment)
-                self.store.save_state(WATERMARK, iso(min(newest, now)))
+                self.store.save_state(WATERMARK, iso_utc(min(newest, now)))
             else:  # a first start: history stays history, unless a backfill window is asked for
                 # Whole seconds: a record stamped just after start-up must not fall below the floor by rounding.
                 start = (now - timedelta(minutes=self.settings.backfill_minutes)).replace(microsecond=0)
-                self.store.save_state(WATERMARK, iso(start))
-                self.store.save_state(FLOOR, iso(start))
+                self.store.save_state(WATERMARK, iso_utc(start))
+                self.store.save_state(FLOOR, iso_utc(start))
             subscriptions = replay_subscriptions(events)
             for number, channel in sorted(subscriptions):
                 self.store.save_subscription(number, channel, "recovered")
-            summary = {"at": iso(now), "posts": len(posts), "subscriptions": len(subscriptions),
+            summary = {"at": iso_utc(now), "posts": len(posts), "subscriptions": len(subscriptions),
                        "threads": len(threads)}
             self.store.save_state(STARTED, summary)
             log.info("Relay state %s: %d earlier post(s), %d subscription(s), %d thread(s) rebuilt from Slack",
@@ -654,9 +658,6 @@ class Relay:
 
 # --- small pure helpers ------------------------------------------------------------------------------------
 
-def attributes(resource: dict) -> dict:
-    return resource.get("attributes") or {}
-
 
 def media_refs(resource: dict) -> list[dict]:
     return ((resource.get("relationships") or {}).get("media") or {}).get("data") or []
@@ -678,19 +679,6 @@ def record_time(record: dict) -> datetime | None:
     return parse_time(attributes(record).get("timestamp"))
 
 
-def parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Sortable UTC text: `2026-01-02T03:04:05.060000Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def retry_after_seconds(headers) -> float:
@@ -717,25 +705,13 @@ def failure_line(error: BaseException) -> str:
     return type(error).__name__
 
 
-def relay_payload(message: dict) -> dict | None:
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != RELAY_EVENT:
-        return None
-    return metadata.get("event_payload") or {}
-
-
-def is_own(message: dict, identity: dict) -> bool:
-    return bool((identity.get("bot_id") and message.get("bot_id") == identity["bot_id"])
-                or (identity.get("user_id") and message.get("user") == identity["user_id"]))
-
-
 def read_metadata(message: dict, channel: str) -> tuple[dict | None, tuple | None]:
     """A recovered delivery and/or a subscription event (ts, action, number, channel) from one of our posts."""
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
     order = float(message.get("ts") or 0)
     if metadata.get("event_type") == RELAY_EVENT and payload.get("mdr_id") and parse_time(payload.get("timestamp")):
-        post = {"mdr_id": payload["mdr_id"], "channel_id": channel, "at": iso(parse_time(payload["timestamp"])),
+        post = {"mdr_id": payload["mdr_id"], "channel_id": channel, "at": iso_utc(parse_time(payload["timestamp"])),
                 "route": payload.get("route") or "recovered", "slack_ts": message.get("ts")}
         # A post routed by a subscription shows the subscription existed at that time.
         target = {"number": payload.get("to"), "all": "all"}.get(payload.get("route"))

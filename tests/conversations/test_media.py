@@ -40,7 +40,7 @@ def test_an_image_goes_out_as_mms_through_the_bots_public_link_which_serves_it_t
     assert served.headers["Content-Type"] == "image/png" and served.headers["Cache-Control"] == "no-store"
     assert requests.get(bot.url + "/media/" + "A" * 43 + ".png", timeout=5).status_code == 404  # a guess fails
 
-    service = bot.deps.extras["conversations"]
+    service = bot.conversations
     service.clock = lambda: time.time() + service.config.media_ttl_seconds + 1
     assert requests.get(bot.url + path, timeout=5).status_code == 404  # expired
     bot.relay.check_replies()

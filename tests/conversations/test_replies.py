@@ -121,13 +121,13 @@ def test_when_flowroute_cannot_be_reached_the_thread_says_the_reply_was_not_sent
     with socket.socket() as probe:  # a port nothing listens on: every connection is refused
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    service = bot.deps.extras["conversations"]
+    service = bot.conversations
     service.flowroute = FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=f"http://127.0.0.1:{closed}",
                                         backoff_factor=0.01)
     reply = answer(bot, post, "Hello back")
     note = wait_note(bot, post, "*not* sent")
     assert "was *not* sent: Flowroute" in note.text and "may or may not" not in note.text
-    assert service.db.get_reply(CHANNEL, reply.ts)["status"] == "failed"  # a later retry of the event: no send
+    assert service.store.get_reply(CHANNEL, reply.ts)["status"] == "failed"  # a later retry of the event: no send
     assert reactions(bot, reply) == []
 
 

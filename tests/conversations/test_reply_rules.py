@@ -6,16 +6,9 @@ import time
 import pytest
 
 from core.settings import Settings, SettingsError
-from handlers.inbox import RELAY_EVENT, relay_post
-from relay.conversations import (
-    is_delivered,
-    is_note,
-    plain_quotes,
-    reply_candidate,
-    sent_notes,
-    sms_text,
-    thread_start,
-)
+from flowroute_api import plain_quotes
+from relay.conversations import is_delivered, is_note, reply_candidate, sent_notes, sms_text
+from relay.posts import RELAY_EVENT, relay_post, thread_start
 from tests.conversations.conftest import CHANNEL, REMOTE, SEATTLE, bot_notes, relay_in
 
 IDENTITY = {"user_id": "UBOT", "bot_id": "BBOT"}
@@ -89,12 +82,12 @@ def test_senders_and_public_url_settings():
 def test_a_reply_a_crash_left_mid_send_is_reported_once_as_maybe_sent_never_resent(convo_bot):
     bot = convo_bot()
     post = relay_in(bot, "Hello")
-    service = bot.deps.extras["conversations"]
+    service = bot.conversations
     for ts, status in (("1.000001", "sending"), ("1.000002", "received")):
         reply = {"channel_id": CHANNEL, "ts": ts, "thread_ts": post.ts, "user_id": "U0ADMIN",
                  "from_number": SEATTLE, "to_number": REMOTE}
-        assert service.db.claim_reply(reply)
-        service.db.mark_reply(CHANNEL, ts, status=status, body="On our way")
+        assert service.store.claim_reply(reply)
+        service.store.mark_reply(CHANNEL, ts, status=status, body="On our way")
     with bot.store.db() as db:  # as if the process died ten minutes ago, in the middle of both
         db.execute("UPDATE replies SET updated_at = ?", [time.time() - 600])
 
@@ -105,5 +98,5 @@ def test_a_reply_a_crash_left_mid_send_is_reported_once_as_maybe_sent_never_rese
     [maybe] = [text for text in notes if "*may or may not*" in text]
     [not_sent] = [text for text in notes if "was *not* sent" in text]
     assert "On our way" in maybe and "will not be sent again" in maybe and "Post it again" in not_sent
-    assert {service.db.get_reply(CHANNEL, ts)["status"] for ts in ("1.000001", "1.000002")} == {"unknown", "dropped"}
+    assert {service.store.get_reply(CHANNEL, ts)["status"] for ts in ("1.000001", "1.000002")} == {"unknown", "dropped"}
     assert bot.sandbox.requests_to("POST", "/v2.1/messages") == []

@@ -133,6 +133,6 @@ def test_a_reply_in_a_thread_the_database_does_not_know_is_matched_by_its_parent
     assert sends(fresh) == [{"from": SEATTLE, "to": REMOTE, "body": "Hi, how can we help?"}]
     elsewhere = fresh.slack.post_as_user("team chat", user="U0BOB", channel=CHANNEL)
     chat = answer(fresh, elsewhere, "not a conversation")  # a thread under a person's message
-    fresh.slack.wait_for(lambda: fresh.deps.extras["conversations"].is_other_thread(CHANNEL, elsewhere.ts))
+    fresh.slack.wait_for(lambda: fresh.conversations.is_other_thread(CHANNEL, elsewhere.ts))
     fresh.stop()
     assert len(sends(fresh, status=None)) == 1 and reactions(fresh, chat) == []

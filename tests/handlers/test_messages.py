@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION, sms_segments
+from flowroute_api import sms_segments
+from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION
 from tests.harness import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text
 
 OURS = "12065550100"  # seeded account number "Seattle support"

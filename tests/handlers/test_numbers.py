@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from handlers.common import number_text
+from blocks.text import number_text
 from handlers.numbers import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION, ROUTES_SET_OPEN_ACTION
 from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, wait_for_text, writes
 

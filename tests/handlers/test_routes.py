@@ -2,7 +2,7 @@
 
 import json
 
-from handlers.common import actions, button
+from blocks.kit import actions, button
 from handlers.routes import (
     ROUTES_ALIAS_BLOCK,
     ROUTES_DELETE_ACTION,

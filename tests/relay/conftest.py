@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.inbox import RELAY_EVENT
+from relay.posts import RELAY_EVENT
 from relay.service import RelayConfig
 
 SEATTLE = "12065550100"  # seed: alias "Seattle support"

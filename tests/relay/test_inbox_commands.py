@@ -1,6 +1,6 @@
 """`/flowroute inbox ...` end to end: subscribe/unsubscribe/list/status/poll, refusals and the unrouted count."""
 
-from handlers.inbox import SUBSCRIPTION_EVENT
+from relay.posts import SUBSCRIPTION_EVENT
 from tests.harness import ADMIN, USER
 from tests.relay.conftest import REMOTE, SALES, SEATTLE, posted_ids
 

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from core.storage import Store
-from handlers.inbox import RELAY_EVENT
+from relay.posts import RELAY_EVENT
 from relay.service import STARTED
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.harness import SIGNING_SECRET

@@ -1,6 +1,6 @@
 """What a relayed post shows: the body literally (no pings, no forged links), sender, recipient, time, id."""
 
-from handlers.inbox import RELAY_EVENT, relay_post
+from relay.posts import RELAY_EVENT, relay_post
 from tests.relay.conftest import REMOTE, SEATTLE, post_text, relay_posts
 
 HOSTILE = "hey <!channel> & <@U123> see <http://evil|click> a<b>c *bold*"
@@ -52,7 +52,7 @@ def test_a_failed_media_download_leaves_a_line_instead_of_losing_the_text(make_b
     with FlowrouteSandbox(ACCESS_KEY, SECRET_KEY, media_ttl=0) as sandbox:  # every media link already expired
         bot = BotHarness(tmp_path / "m.db", sandbox, make_bot().slack, env={"FLOWROUTE_BOT_INBOX_CHANNEL": "C0OPS"})
         try:
-            relay = bot.deps.extras["relay"]
+            relay = bot.relay
             relay.config = fast_config()
             relay.poll_now()
             sandbox.inject_message(REMOTE, SEATTLE, "see the picture", media_urls=["https://example.com/x.png"])

@@ -8,7 +8,7 @@ from tests.relay.conftest import REMOTE, SEATTLE, posted_ids
 
 def test_jobs_are_built_unstarted_and_the_first_poll_runs_when_started(relay_bot):
     bot = relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS", FLOWROUTE_BOT_POLL_SECONDS="1")
-    scheduler = bot.deps.extras["scheduler"]
+    scheduler = bot.scheduler
     assert not scheduler.running
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {POLL_JOB_ID, SEND_JOB_ID}

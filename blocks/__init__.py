@@ -1,0 +1,1 @@
+"""Pure Block Kit builders (`kit`) and the text formats (`text`): data in, blocks out."""
