@@ -93,7 +93,9 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
     from core.settings import Settings
     from core.storage import Store
     from flowroute_api import FlowrouteClient
-    from relay.service import STARTED, WATERMARK, RelayConfig
+    from relay.poll import WATERMARK
+    from relay.recover import STARTED
+    from relay.service import RelayConfig
 
     db_path = os.path.join(workdir, f"relay-{history}.db")
     store = Store(db_path)

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from core.commands import Command
 from core.deps import Deps
-from relay.conversations import is_note, reply_candidate
+from relay.replies import is_note, reply_candidate
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

@@ -7,8 +7,9 @@ import pytest
 
 from core.settings import Settings, SettingsError
 from flowroute_api import plain_quotes
-from relay.conversations import is_delivered, is_note, reply_candidate, sent_notes, sms_text
+from relay.conversations import is_delivered
 from relay.posts import RELAY_EVENT, relay_post, thread_start
+from relay.replies import is_note, reply_candidate, sent_notes, sms_text
 from tests.conversations.conftest import CHANNEL, REMOTE, SEATTLE, bot_notes, relay_in
 
 IDENTITY = {"user_id": "UBOT", "bot_id": "BBOT"}

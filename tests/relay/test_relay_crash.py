@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.storage import Store
 from relay.posts import RELAY_EVENT
-from relay.service import STARTED
+from relay.recover import STARTED
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.harness import SIGNING_SECRET
 from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
