@@ -113,3 +113,57 @@ def new_nonce() -> str:
 def notice_view(title: str, text: str) -> dict:
     """A modal that only says something (no inputs, a Close button)."""
     return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24), "blocks": [section(text)]}
+
+
+def modal(callback_id: str, title: str, blocks: list[dict], metadata: dict, *, submit: str | None = None,
+          close: str = "Cancel") -> dict:
+    """A modal view carrying `metadata` (see `form_metadata`) in its private_metadata."""
+    view = {
+        "type": "modal", "callback_id": callback_id, "title": plain(title, 24), "close": plain(close, 24),
+        "blocks": blocks, "private_metadata": view_metadata(metadata),
+    }
+    if submit:
+        view["submit"] = plain(submit, 24)
+    return view
+
+
+def form_metadata(response_url: str | None, channel_id: str | None, user_id: str | None, **more) -> dict:
+    """The one shape a modal remembers where it came from: the command's response_url, channel and user."""
+    return {"url": response_url, "channel": channel_id, "user": user_id, **more}
+
+
+def view_metadata(metadata: dict) -> str:
+    """`metadata` as private_metadata text (Slack keeps up to 3000 characters; callers check the length)."""
+    return json.dumps(metadata, separators=(",", ":"))
+
+
+def read_metadata(view: dict) -> dict:
+    """A submitted view's metadata; empty when it is missing or malformed."""
+    return read_value(view.get("private_metadata") or "{}") or {}
+
+
+def input_block(block_id: str, label: str, element: dict, *, hint: str | None = None,
+                optional: bool = False) -> dict:
+    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if optional:
+        block["optional"] = True
+    return block
+
+
+def option(text: str, value: str) -> dict:
+    return {"text": plain(text), "value": str(value)[:150]}
+
+
+def state_value(values: dict, block_id: str, action_id: str) -> str | None:
+    """A submitted input's value: the typed text, or the chosen option's value for a select."""
+    entry = (values.get(block_id) or {}).get(action_id) or {}
+    if "selected_option" in entry:
+        return (entry.get("selected_option") or {}).get("value")
+    return entry.get("value")
+
+
+def state_option(values: dict, block_id: str, action_id: str) -> dict | None:
+    chosen = ((values.get(block_id) or {}).get(action_id) or {}).get("selected_option")
+    return chosen if isinstance(chosen, dict) and chosen.get("value") else None

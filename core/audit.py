@@ -31,6 +31,16 @@ class Audit:
                 "Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."
             )
 
+    def form_refusal(self, user_id: str, what: str, block_id: str) -> dict[str, str]:
+        """A modal submission's errors for a non-admin, on `block_id`; empty for an admin.
+
+        Plain text: modal errors do not render mentions.
+        """
+        if self.settings.is_admin(user_id):
+            return {}
+        return {block_id: f"Sorry, only Flowroute admins can {what}. "
+                          "Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."}
+
     def record(self, user_id: str, action: str, target: str, *, ok: bool, result: str) -> None:
         """Save one write in the audit table, then announce it in the audit channel."""
         self.store.save_audit(user_id=user_id, action=action, target=target, ok=ok, result=result)

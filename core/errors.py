@@ -61,3 +61,13 @@ def run_guarded(reply: Reply, fn: Callable, *args, **kwargs) -> None:
 def reply_to(response_url: str) -> Respond:
     """A reply through a stored response_url (Slack accepts posts there for 30 minutes)."""
     return Respond(response_url=response_url)
+
+
+def metadata_reply(metadata: dict) -> Reply:
+    """Reply through the response_url a modal remembered (`blocks.kit.form_metadata`), else only log."""
+    url = metadata.get("url")
+    return reply_to(url) if url else log_only
+
+
+def log_only(text: str = "", **_) -> None:
+    log.warning("No response_url to tell the user: %s", text)

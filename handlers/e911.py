@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 
@@ -15,18 +14,24 @@ from blocks.kit import (
     confirm_dialog,
     context,
     fields_section,
+    form_metadata,
     header,
+    input_block,
     message,
+    modal,
     new_nonce,
     notice_view,
+    option,
     pager_block,
     plain,
+    read_metadata,
     section,
+    view_metadata,
 )
 from blocks.text import escape, number_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
-from core.errors import UserError, failure_text, reply_to
+from core.errors import UserError, failure_text, metadata_reply
 from core.work import in_background, when_done, within_window
 from flowroute_api import E911_ADDRESS_TYPES, FlowrouteError, attributes
 
@@ -76,7 +81,7 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     app.action(E911_CONFIRM_ACTION)(bind(deps, e911_confirm_clicked))
     app.action(E911_CANCEL_ACTION)(bind(deps, e911_cancel_clicked))
     return {
-        "e911 list": Command(page=e911_page),
+        "e911 list": Command(page=e911_list_page),
         "e911 show": Command(run=e911_show_command),
         "e911 numbers": Command(run=e911_numbers_command),
         "e911 validate": Command(run=e911_validate_command, inline=True),
@@ -125,7 +130,7 @@ def address_message(record: dict) -> dict:
 
 # --- read-only commands -----------------------------------------------------------------------------------
 
-def e911_page(deps: Deps, opts: dict) -> dict:
+def e911_list_page(deps: Deps, opts: dict) -> dict:
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
     state = opts.get("state")
     page = deps.flowroute.list_e911s(state=state, limit=limit, offset=offset) or {}
@@ -229,10 +234,10 @@ def confirmation_message(op: str, target: str, question: str, detail: str, verb:
 
 def e911_confirm_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
-    in_background(deps, respond, confirm_change, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+    in_background(deps, respond, e911_confirm_work, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
 
 
-def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
+def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
     deps.audit.require_admin(user_id, "change E911 settings")
     op, target, key = _confirmation(value)
     client = deps.flowroute
@@ -254,14 +259,14 @@ def confirm_change(deps: Deps, user_id: str, value: str, respond) -> None:
 
 def e911_cancel_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
+    in_background(deps, respond, e911_cancel_work, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
 
-    def cancel():
-        _, _, key = _confirmation(body["actions"][0].get("value"))
-        claimed = deps.store.claim(key, body["user"]["id"])
-        text = "Cancelled; nothing was changed." if claimed else "That was already done (or cancelled)."
-        respond(text=text, replace_original=claimed, response_type="ephemeral")
 
-    in_background(deps, respond, cancel)
+def e911_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
+    _, _, key = _confirmation(value)
+    claimed = deps.store.claim(key, user_id)
+    text = "Cancelled; nothing was changed." if claimed else "That was already done (or cancelled)."
+    respond(text=text, replace_original=claimed, response_type="ephemeral")
 
 
 def _confirmation(value: str) -> tuple[str, str, str]:
@@ -276,51 +281,31 @@ def _confirmation(value: str) -> tuple[str, str, str]:
 
 def form_view(callback_id: str, title: str, submit: str, metadata: dict, values: dict | None = None) -> dict:
     values = values or {}
+    if len(view_metadata(metadata)) > 3000:  # Slack's limit for private_metadata
+        raise UserError("That address is too long to edit in Slack.")
     blocks = [_input_block(field, values.get(field)) for field in FORM_ORDER]
-    return {
-        "type": "modal", "callback_id": callback_id, "title": plain(title, 24), "submit": plain(submit, 24),
-        "close": plain("Cancel", 24), "blocks": blocks, "private_metadata": _metadata(metadata),
-    }
+    return modal(callback_id, title, blocks, metadata, submit=submit)
 
 
 def _input_block(field: str, value) -> dict:
     if field == "address_type":
-        options = [_option(NO_TYPE, "(none)")] + [_option(kind) for kind in E911_ADDRESS_TYPES]
+        options = [option("(none)", NO_TYPE)] + [option(kind, kind) for kind in E911_ADDRESS_TYPES]
         chosen = next((o for o in options[1:] if o["value"].lower() == str(value or "").lower()), None)
         element = {"type": "static_select", "action_id": field, "options": options,
                    "placeholder": plain("Apartment, Suite, Floor…")}
-        return _input(field, "Address type", element, optional=True, initial_option=chosen)
+        if chosen:
+            element["initial_option"] = chosen
+        return input_block(block_id(field), "Address type", element, optional=True)
     if field == "country":
-        options = [_option("US", "United States"), _option("CA", "Canada")]
+        options = [option("United States", "US"), option("Canada", "CA")]
         chosen = next((o for o in options if o["value"] == str(value or "US").upper()), options[0])
-        element = {"type": "static_select", "action_id": field, "options": options}
-        return _input(field, "Country", element, optional=False, initial_option=chosen)
+        element = {"type": "static_select", "action_id": field, "options": options, "initial_option": chosen}
+        return input_block(block_id(field), "Country", element)
     label, hint, max_length = TEXT_FIELDS[field]
     element = {"type": "plain_text_input", "action_id": field, "max_length": max_length}
     if value not in (None, ""):
         element["initial_value"] = str(value)[:max_length]
-    block = _input(field, label, element, optional=field not in REQUIRED)
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def _input(field: str, label: str, element: dict, *, optional: bool, initial_option: dict | None = None) -> dict:
-    if initial_option:
-        element["initial_option"] = initial_option
-    return {"type": "input", "block_id": block_id(field), "label": plain(label), "optional": optional,
-            "element": element}
-
-
-def _option(value: str, text: str | None = None) -> dict:
-    return {"text": plain(text or value), "value": value}
-
-
-def _metadata(data: dict) -> str:
-    text = json.dumps(data, separators=(",", ":"))
-    if len(text) > 3000:
-        raise UserError("That address is too long to edit in Slack.")
-    return text
+    return input_block(block_id(field), label, element, hint=hint, optional=field not in REQUIRED)
 
 
 def read_form(view: dict) -> dict:
@@ -383,7 +368,7 @@ def _address_fields(fields: dict) -> dict:
 # --- validate / create / update: opening the forms --------------------------------------------------------------------
 
 def _form_metadata(ctx: CommandContext) -> dict:
-    return {"u": ctx.response_url, "c": ctx.channel_id}
+    return form_metadata(ctx.response_url, ctx.channel_id, ctx.user_id)
 
 
 def e911_validate_command(ctx: CommandContext) -> None:
@@ -430,18 +415,7 @@ def _update_view(deps: Deps, view_id: str, view_hash: str | None, view: dict) ->
 
 def _submission(body: dict) -> tuple[str, dict, dict]:
     view = body.get("view") or {}
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        metadata = {}
-    return body["user"]["id"], metadata, read_form(view)
-
-
-def _reply(metadata: dict):
-    url = metadata.get("u")
-    if url:
-        return reply_to(url)
-    return lambda **_: log.warning("No response_url to post an E911 result to")
+    return body["user"]["id"], read_metadata(view), read_form(view)
 
 
 def e911_validate_submitted(deps: Deps, ack, body, respond) -> None:
@@ -450,7 +424,7 @@ def e911_validate_submitted(deps: Deps, ack, body, respond) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    reply = _reply(metadata)
+    reply = metadata_reply(metadata)
     _validate_then(deps, ack, fields, reply, "Validate E911 address", lambda: _report_valid(reply, fields))
 
 
@@ -466,7 +440,7 @@ def e911_create_submitted(deps: Deps, ack, body, respond) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    reply = _reply(metadata)
+    reply = metadata_reply(metadata)
     view_id = (body.get("view") or {}).get("id", "")
     _validate_then(deps, ack, fields, reply, "New E911 address",
                    lambda: create_address(deps, user_id, fields, view_id, reply))
@@ -490,11 +464,7 @@ def _validate_then(deps: Deps, ack, fields: dict, reply, title: str, then) -> No
 
 
 def _admin_errors(deps: Deps, user_id: str) -> dict:
-    try:
-        deps.audit.require_admin(user_id, "change E911 settings")
-    except UserError as error:
-        return {block_id("label"): str(error)[:300]}
-    return {}
+    return deps.audit.form_refusal(user_id, "change E911 settings", block_id("label"))
 
 
 def create_address(deps: Deps, user_id: str, fields: dict, view_id: str, reply) -> None:
@@ -520,7 +490,7 @@ def e911_update_submitted(deps: Deps, ack, body, respond) -> None:
         ack(response_action="errors", errors=errors)
         return
     ack()
-    reply = _reply(metadata)
+    reply = metadata_reply(metadata)
     in_background(deps, reply, update_address, deps, user_id, str(metadata.get("id")), changes, reply)
 
 

@@ -29,17 +29,17 @@ POLL_COMMAND_SEND_SECONDS = 2  # `inbox poll` posts what it can in this time; th
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
     return {
-        "inbox subscribe": Command(run=inbox_subscribe),
-        "inbox unsubscribe": Command(run=inbox_unsubscribe),
-        "inbox list": Command(run=inbox_list),
-        "inbox status": Command(run=inbox_status),
-        "inbox poll": Command(run=inbox_poll),
+        "inbox subscribe": Command(run=inbox_subscribe_command),
+        "inbox unsubscribe": Command(run=inbox_unsubscribe_command),
+        "inbox list": Command(run=inbox_list_command),
+        "inbox status": Command(run=inbox_status_command),
+        "inbox poll": Command(run=inbox_poll_command),
     }
 
 
 # --- commands ---------------------------------------------------------------------------------------
 
-def inbox_subscribe(ctx: CommandContext) -> None:
+def inbox_subscribe_command(ctx: CommandContext) -> None:
     number, channel_id = ctx.args["NUMBER"], ctx.args["CHANNEL"]
     check_channel(ctx.deps, channel_id)
     if number != "all":
@@ -56,7 +56,7 @@ def inbox_subscribe(ctx: CommandContext) -> None:
                      f"<#{channel_id}>.")
 
 
-def inbox_unsubscribe(ctx: CommandContext) -> None:
+def inbox_unsubscribe_command(ctx: CommandContext) -> None:
     number, channel_id = ctx.args["NUMBER"], ctx.args.get("CHANNEL")
     channels = [row["channel_id"] for row in ctx.deps.store.get_subscriptions()
                 if row["number"] == number and channel_id in (None, row["channel_id"])]
@@ -73,15 +73,15 @@ def inbox_unsubscribe(ctx: CommandContext) -> None:
                      f"in {listed}.")
 
 
-def inbox_list(ctx: CommandContext) -> None:
+def inbox_list_command(ctx: CommandContext) -> None:
     ctx.respond(**subscriptions_message(ctx.deps.store.get_subscriptions(), ctx.deps.settings.inbox_channel))
 
 
-def inbox_status(ctx: CommandContext) -> None:
+def inbox_status_command(ctx: CommandContext) -> None:
     ctx.respond(**status_message(ctx.deps.relay.status()))
 
 
-def inbox_poll(ctx: CommandContext) -> None:
+def inbox_poll_command(ctx: CommandContext) -> None:
     result = ctx.deps.relay.run_cycle(send_budget=POLL_COMMAND_SEND_SECONDS)
     ctx.respond(text=f":arrows_counterclockwise: Polled Flowroute: {result.summary()}.")
 

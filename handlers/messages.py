@@ -42,7 +42,7 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     return {
         "sms": Command(run=sms_command),
         "mms": Command(run=mms_command),
-        "messages list": Command(page=messages_page),
+        "messages list": Command(page=messages_list_page),
         "messages show": Command(run=messages_show_command),
     }
 
@@ -110,10 +110,11 @@ def quote(text: str) -> str:
 
 def messages_send_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
-    in_background(deps, respond, send_draft, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+    in_background(deps, respond, messages_send_work, deps, body["user"]["id"], body["actions"][0].get("value"),
+                  respond)
 
 
-def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
+def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
     """Send once per confirmation: the claim makes a double click or a retried request a no-op."""
     deps.audit.require_admin(user_id, "send messages")
     state = decode_value(value)
@@ -156,19 +157,20 @@ def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_chan
 
 def messages_cancel_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
+    in_background(deps, respond, messages_cancel_work, deps, body["user"]["id"], body["actions"][0].get("value"),
+                  respond)
 
-    def cancel():
-        state = decode_value(body["actions"][0].get("value"))
-        claimed = deps.store.claim(f"{state.get('k')}:{state.get('n')}", body["user"]["id"])
-        text = "Cancelled; nothing was sent." if claimed else "That message was already sent (or cancelled)."
-        respond(text=text, replace_original=claimed, response_type="ephemeral")
 
-    in_background(deps, respond, cancel)
+def messages_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
+    state = decode_value(value)
+    claimed = deps.store.claim(f"{state.get('k')}:{state.get('n')}", user_id)
+    text = "Cancelled; nothing was sent." if claimed else "That message was already sent (or cancelled)."
+    respond(text=text, replace_original=claimed, response_type="ephemeral")
 
 
 # --- messages list / show -------------------------------------------------------------------------------
 
-def messages_page(deps: Deps, opts: dict) -> dict:
+def messages_list_page(deps: Deps, opts: dict) -> dict:
     """A page of MDRs; the default window (last 24 h) is fixed on the first page so Next stays in it."""
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
     start = _as_datetime(opts.get("start")) or datetime.now(UTC).replace(microsecond=0) - LIST_WINDOW

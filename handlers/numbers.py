@@ -38,10 +38,10 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     app.action(NUMBERS_BUY_ACTION)(bind(deps, numbers_buy_clicked))
     app.action(NUMBERS_RELEASE_ACTION)(bind(deps, numbers_release_clicked))
     return {
-        "numbers areacodes": Command(page=areacodes_page),
-        "numbers exchanges": Command(page=exchanges_page),
-        "numbers search": Command(page=search_page),
-        "numbers list": Command(page=list_page),
+        "numbers areacodes": Command(page=numbers_areacodes_page),
+        "numbers exchanges": Command(page=numbers_exchanges_page),
+        "numbers search": Command(page=numbers_search_page),
+        "numbers list": Command(page=numbers_list_page),
         "numbers buy": Command(run=numbers_buy_command),
         "numbers show": Command(run=numbers_show_command),
         "numbers alias": Command(run=numbers_alias_command),
@@ -83,7 +83,7 @@ def _range_note(paging: dict, count: int) -> str:
     return f"Results {paging['offset'] + 1}–{paging['offset'] + count}"
 
 
-def areacodes_page(deps: Deps, opts: dict) -> dict:
+def numbers_areacodes_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts, INVENTORY_LIMIT)
     max_cost = opts.get("max_setup_cost")
     result = deps.flowroute.list_area_codes(max_setup_cost=max_cost, **paging)
@@ -105,7 +105,7 @@ def _exchange_text(exchange: str) -> str:
     return f"{exchange[:3]}-{exchange[3:]}" if len(exchange) == 6 and exchange.isdigit() else exchange
 
 
-def exchanges_page(deps: Deps, opts: dict) -> dict:
+def numbers_exchanges_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts, INVENTORY_LIMIT)
     areacode, max_cost = opts.get("areacode"), opts.get("max_setup_cost")
     result = deps.flowroute.list_exchanges(areacode=areacode, max_setup_cost=max_cost, **paging)
@@ -141,7 +141,7 @@ def number_line(resource: dict) -> str:
     return f"*{number_text(number)}*  {alias_text} · {_place(fields)}"
 
 
-def list_page(deps: Deps, opts: dict) -> dict:
+def numbers_list_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts)
     result = deps.flowroute.list_numbers(**_number_filters(opts), **paging)
     numbers = result.get("data") or []
@@ -193,7 +193,7 @@ def offer_section(resource: dict) -> dict:
     return block
 
 
-def search_page(deps: Deps, opts: dict) -> dict:
+def numbers_search_page(deps: Deps, opts: dict) -> dict:
     paging = _paging(opts)
     place = {"state": opts.get("state"), "rate_center": opts.get("rate_center")}
     result = deps.flowroute.search_numbers(**_number_filters(opts), **place, **paging)
@@ -238,23 +238,32 @@ def _not_for_sale(deps: Deps, number: str) -> str:
 
 def numbers_buy_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> None:
     ack()
-    in_background(deps, respond, _buy_from_button, deps, body, action, respond)
+    in_background(deps, respond, numbers_buy_work, deps, body, action, respond)
 
 
-def _buy_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
-    user_id = body["user"]["id"]
-    deps.audit.require_admin(user_id, "buy numbers")
+def numbers_buy_work(deps: Deps, body: dict, action: dict, respond) -> None:
     offer = decode_value(action.get("value"))
-    number = _button_number(offer)
-    deps.audit.act_once(user_id, f"numbers buy:{number}:{offer.get('nonce')}",
-        already=f"This Buy button was already used for {number_text(number)}: the purchase is done or in "
-        f"progress. Check with `/flowroute numbers show {number}`.",
-        action="numbers buy", target=number_text(number), call=lambda: deps.flowroute.purchase_number(number),
-    )
+    user_id, number = _act_on_number(
+        deps, body, offer, verb="buy", call=deps.flowroute.purchase_number,
+        already="the purchase is done or in progress. Check with `/flowroute numbers show {number}`.")
     costs = f"{money(offer.get('setup'))} setup, {money(offer.get('monthly'))} a month"
     done = f":white_check_mark: <@{user_id}> bought *{number_text(number)}* ({costs})."
     respond(replace_original=True, **_replace_block(body, action, done))
     respond(response_type="in_channel", replace_original=False, text=done)
+
+
+def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, already: str) -> tuple[str, str]:
+    """A confirmed Buy or Release click: admins only, once per button, audited; returns (user, number)."""
+    user_id = body["user"]["id"]
+    deps.audit.require_admin(user_id, f"{verb} numbers")
+    number = _button_number(value)
+    deps.audit.act_once(
+        user_id, f"numbers {verb}:{number}:{value.get('nonce')}",
+        already=f"This {verb.capitalize()} button was already used for {number_text(number)}: "
+        + already.format(number=number),
+        action=f"numbers {verb}", target=number_text(number), call=lambda: call(number),
+    )
+    return user_id, number
 
 
 def _button_number(value: dict) -> str:
@@ -381,19 +390,12 @@ def numbers_release_command(ctx: CommandContext) -> None:
 
 def numbers_release_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> None:
     ack()
-    in_background(deps, respond, _release_from_button, deps, body, action, respond)
+    in_background(deps, respond, numbers_release_work, deps, body, action, respond)
 
 
-def _release_from_button(deps: Deps, body: dict, action: dict, respond) -> None:
-    user_id = body["user"]["id"]
-    deps.audit.require_admin(user_id, "release numbers")
-    value = decode_value(action.get("value"))
-    number = _button_number(value)
-    deps.audit.act_once(user_id, f"numbers release:{number}:{value.get('nonce')}",
-        already=f"This Release button was already used for {number_text(number)}: the release is done or in "
-        "progress.",
-        action="numbers release", target=number_text(number), call=lambda: deps.flowroute.release_number(number),
-    )
+def numbers_release_work(deps: Deps, body: dict, action: dict, respond) -> None:
+    user_id, number = _act_on_number(deps, body, decode_value(action.get("value")), verb="release",
+                                     call=deps.flowroute.release_number, already="the release is done or in progress.")
     done = f":wastebasket: <@{user_id}> released *{number_text(number)}*; it is no longer on the account."
     respond(replace_original=True, **message(done, [section(done)]))
     respond(response_type="in_channel", replace_original=False, text=done)

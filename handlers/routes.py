@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -15,18 +14,25 @@ from blocks.kit import (
     button,
     confirm_dialog,
     context,
+    form_metadata,
     header,
+    input_block,
     message,
+    modal,
     new_nonce,
     notice_view,
+    option,
     pager_block,
     plain,
+    read_metadata,
     section,
+    state_option,
+    state_value,
 )
 from blocks.text import escape, number_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
-from core.errors import Reply, UserError, failure_text, reply_to, run_guarded
+from core.errors import Reply, UserError, failure_text, log_only, metadata_reply, run_guarded
 from core.work import in_background, when_done, within_window
 from flowroute_api import (
     FlowrouteClient,
@@ -89,7 +95,7 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     app.action(ROUTES_SET_OPEN_ACTION)(bind(deps, routes_set_open_clicked))
     app.action(ROUTES_DELETE_ACTION)(bind(deps, routes_delete_clicked))
     return {
-        "routes list": Command(page=routes_page),
+        "routes list": Command(page=routes_list_page),
         "routes create": Command(run=routes_create_command, inline=True),
         "routes set": Command(run=routes_set_command, inline=True),
         "routes delete": Command(run=routes_delete_command),
@@ -167,7 +173,7 @@ def packed_sections(lines: list[str], limit: int = 2900) -> list[dict]:
 
 # --- routes list -------------------------------------------------------------------------------------
 
-def routes_page(deps: Deps, opts: dict) -> dict:
+def routes_list_page(deps: Deps, opts: dict) -> dict:
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
     route_type = opts.get("type") or None
     page = deps.flowroute.list_routes(route_type=route_type, limit=limit, offset=offset) or {}
@@ -278,28 +284,28 @@ def _created_route(created, route_type: str, value: str, alias: str) -> dict:
 
 
 def create_view(metadata: dict, edge_strategies: list[dict] | None) -> dict:
-    type_options = [_option(name, name) for name in CREATABLE_TYPES]
+    type_options = [option(name, name) for name in CREATABLE_TYPES]
     blocks = [
-        _input(ROUTES_TYPE_BLOCK, "Route type", {
+        input_block(ROUTES_TYPE_BLOCK, "Route type", {
             "type": "static_select", "action_id": ROUTES_TYPE_ACTION, "options": type_options,
             "placeholder": plain("host, number or uri"),
         }),
-        _input(ROUTES_VALUE_BLOCK, "Value", {
+        input_block(ROUTES_VALUE_BLOCK, "Value", {
             "type": "plain_text_input", "action_id": ROUTES_VALUE_ACTION, "max_length": MAX_VALUE_LENGTH,
             "placeholder": plain("pbx.example.com:5060 / 12065550100 / sip:alice@example.com", 150),
         }, hint="host: name or IP with optional port · number: 11 digits · uri: sip:user@domain"),
-        _input(ROUTES_ALIAS_BLOCK, "Alias", {
+        input_block(ROUTES_ALIAS_BLOCK, "Alias", {
             "type": "plain_text_input", "action_id": ROUTES_ALIAS_ACTION, "max_length": MAX_ALIAS_LENGTH,
             "placeholder": plain("office-pbx"),
         }, hint="A unique name for the route; you can use it instead of the id in other commands."),
     ]
     if edge_strategies:
-        options = [_option(_edge_name(item), str(item.get("id"))) for item in edge_strategies][:MAX_SELECT_OPTIONS]
-        blocks.append(_input(ROUTES_EDGE_BLOCK, "Edge strategy (point of presence)", {
+        options = [option(_edge_name(item), str(item.get("id"))) for item in edge_strategies][:MAX_SELECT_OPTIONS]
+        blocks.append(input_block(ROUTES_EDGE_BLOCK, "Edge strategy (point of presence)", {
             "type": "static_select", "action_id": ROUTES_EDGE_ACTION, "options": options,
             "placeholder": plain("Flowroute's default"),
         }, optional=True))
-    return _modal(ROUTES_CREATE_VIEW, "Create a route", blocks, metadata, submit="Create")
+    return modal(ROUTES_CREATE_VIEW, "Create a route", blocks, metadata, submit="Create")
 
 
 def _edge_name(strategy: dict) -> str:
@@ -307,7 +313,7 @@ def _edge_name(strategy: dict) -> str:
 
 
 def _open_create_modal(ctx: CommandContext) -> None:
-    metadata = {"url": ctx.response_url, "channel": ctx.channel_id, "user": ctx.user_id}
+    metadata = form_metadata(ctx.response_url, ctx.channel_id, ctx.user_id)
     strategies = ctx.deps.caches.edge_strategies
     opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=create_view(metadata, strategies))
     if strategies is None:
@@ -344,10 +350,10 @@ class RouteForm:
 
 def read_create_form(values: dict) -> RouteForm:
     return RouteForm(
-        route_type=_state_value(values, ROUTES_TYPE_BLOCK, ROUTES_TYPE_ACTION),
-        value=_state_value(values, ROUTES_VALUE_BLOCK, ROUTES_VALUE_ACTION),
-        alias=_state_value(values, ROUTES_ALIAS_BLOCK, ROUTES_ALIAS_ACTION),
-        edge_strategy_id=_state_value(values, ROUTES_EDGE_BLOCK, ROUTES_EDGE_ACTION),
+        route_type=state_value(values, ROUTES_TYPE_BLOCK, ROUTES_TYPE_ACTION),
+        value=state_value(values, ROUTES_VALUE_BLOCK, ROUTES_VALUE_ACTION),
+        alias=state_value(values, ROUTES_ALIAS_BLOCK, ROUTES_ALIAS_ACTION),
+        edge_strategy_id=state_value(values, ROUTES_EDGE_BLOCK, ROUTES_EDGE_ACTION),
     )
 
 
@@ -372,9 +378,9 @@ def check_create_form(form: RouteForm) -> tuple[str, dict[str, str]]:
 def routes_create_submitted(deps: Deps, ack, body, view) -> None:
     """Validate, then create inside Slack's 3-second window so Flowroute's refusal lands on the form."""
     user_id = body["user"]["id"]
-    refusal = _refusal(deps, user_id, "create routes")
+    refusal = deps.audit.form_refusal(user_id, "create routes", ROUTES_TYPE_BLOCK)
     if refusal:
-        ack(response_action="errors", errors={ROUTES_TYPE_BLOCK: refusal})
+        ack(response_action="errors", errors=refusal)
         return
     form = read_create_form(view["state"]["values"])
     value, errors = check_create_form(form)
@@ -383,14 +389,14 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
         return
     alias = form.alias.strip()
     target = f"{alias} ({form.route_type} {value})"
-    reply = _metadata_reply(view)
+    reply = metadata_reply(read_metadata(view))
     outcome, result = within_window(deps, deps.flowroute.create_route, form.route_type, value, alias,
                                     edge_strategy_id=form.edge_strategy_id)
     if outcome == "failed":
         field, text = _form_error(result)
         ack(response_action="errors", errors={field: text})
         if isinstance(result, FlowrouteError):
-            in_background(deps, _log_failure, deps.audit.record, user_id, "routes create", target, ok=False,
+            in_background(deps, log_only, deps.audit.record, user_id, "routes create", target, ok=False,
                           result=str(result))
         return
     if outcome == "pending":
@@ -443,7 +449,7 @@ def _form_error(error: BaseException) -> tuple[str, str]:
 def routes_set_command(ctx: CommandContext) -> None:
     number = ctx.args["NUMBER"]
     if ctx.options.get("primary") is None and ctx.options.get("failover") is None:
-        metadata = {"url": ctx.response_url, "channel": ctx.channel_id, "user": ctx.user_id, "number": number}
+        metadata = form_metadata(ctx.response_url, ctx.channel_id, ctx.user_id, number=number)
         open_set_modal(ctx.deps, ctx.client, ctx.trigger_id, number, metadata, ctx.respond)
         return
     in_background(ctx.deps, ctx.respond, _set_directly, ctx)
@@ -488,11 +494,11 @@ def _route_ref(route: dict) -> str:
 
 def loading_view(number: str) -> dict:
     blocks = [section(f":hourglass_flowing_sand: Loading the routes for *{number_text(number)}*…")]
-    return _modal(ROUTES_LOADING_VIEW, "Set number routes", blocks, {})
+    return modal(ROUTES_LOADING_VIEW, "Set number routes", blocks, {})
 
 
 def set_notice_view(text: str) -> dict:
-    return _modal(ROUTES_LOADING_VIEW, "Set number routes", [section(text)], {})
+    return modal(ROUTES_LOADING_VIEW, "Set number routes", [section(text)], {})
 
 
 def open_set_modal(deps: Deps, client, trigger_id: str, number: str, metadata: dict, reply: Reply) -> None:
@@ -537,23 +543,23 @@ def _with_included_routes(routes: list[dict], details: dict) -> list[dict]:
 def set_routes_view(number: str, routes: list[dict], primary_id: str | None, failover_id: str | None,
                     metadata: dict) -> dict:
     route_options = [_route_option(route) for route in routes]
-    none_option = _option("No failover", NO_FAILOVER)
+    none_option = option("No failover", NO_FAILOVER)
     primary = _select(ROUTES_PRIMARY_ACTION, route_options, _find_option(route_options, primary_id))
     failover = _select(ROUTES_FAILOVER_ACTION, [none_option, *route_options],
                        _find_option(route_options, failover_id) or none_option)
     blocks = [
         section(f"Inbound voice routes for *{number_text(number)}*."),
-        _input(ROUTES_PRIMARY_BLOCK, "Primary route", primary),
-        _input(ROUTES_FAILOVER_BLOCK, "Failover route", failover,
+        input_block(ROUTES_PRIMARY_BLOCK, "Primary route", primary),
+        input_block(ROUTES_FAILOVER_BLOCK, "Failover route", failover,
                hint="Used when the primary route does not answer."),
     ]
-    return _modal(ROUTES_SET_VIEW, "Set number routes", blocks, metadata, submit="Save")
+    return modal(ROUTES_SET_VIEW, "Set number routes", blocks, metadata, submit="Save")
 
 
 def _route_option(route: dict) -> dict:
     fields = attributes(route)
     alias = fields.get("alias") or f"route {route.get('id')}"
-    return _option(f"{alias} ({fields.get('route_type') or '?'})", str(route.get("id")))
+    return option(f"{alias} ({fields.get('route_type') or '?'})", str(route.get("id")))
 
 
 def _find_option(options: list[dict], value: str | None) -> dict | None:
@@ -580,33 +586,33 @@ def _select(action_id: str, options: list[dict], initial: dict | None) -> dict:
 def routes_set_open_clicked(deps: Deps, ack, body, action, respond, client) -> None:
     """The *Set routes* button (on `numbers show`): the same modal, answering in the clicked message's place."""
     ack()
-    run_guarded(respond, _open_from_button, deps, body, action, client, respond)
+    run_guarded(respond, routes_set_open_work, deps, body, action, client, respond)
 
 
-def _open_from_button(deps: Deps, body: dict, action: dict, client, respond: Reply) -> None:
+def routes_set_open_work(deps: Deps, body: dict, action: dict, client, respond: Reply) -> None:
     user_id = body["user"]["id"]
     deps.audit.require_admin(user_id, "change a number's routes")
     number = normalize_number(str(decode_value(action.get("value")).get("number") or ""))
-    metadata = {"url": body.get("response_url"), "channel": (body.get("channel") or {}).get("id"),
-                "user": user_id, "number": number}
+    metadata = form_metadata(body.get("response_url"), (body.get("channel") or {}).get("id"), user_id,
+                             number=number)
     open_set_modal(deps, client, body["trigger_id"], number, metadata, respond)
 
 
 def routes_set_submitted(deps: Deps, ack, body, view) -> None:
     user_id = body["user"]["id"]
-    refusal = _refusal(deps, user_id, "change a number's routes")
+    refusal = deps.audit.form_refusal(user_id, "change a number's routes", ROUTES_PRIMARY_BLOCK)
     if refusal:
-        ack(response_action="errors", errors={ROUTES_PRIMARY_BLOCK: refusal})
+        ack(response_action="errors", errors=refusal)
         return
     values = view["state"]["values"]
-    primary = _state_option(values, ROUTES_PRIMARY_BLOCK, ROUTES_PRIMARY_ACTION)
-    failover = _state_option(values, ROUTES_FAILOVER_BLOCK, ROUTES_FAILOVER_ACTION)
+    primary = state_option(values, ROUTES_PRIMARY_BLOCK, ROUTES_PRIMARY_ACTION)
+    failover = state_option(values, ROUTES_FAILOVER_BLOCK, ROUTES_FAILOVER_ACTION)
     if primary is None:
         ack(response_action="errors", errors={ROUTES_PRIMARY_BLOCK: "Choose a primary route."})
         return
     ack()
-    metadata = _metadata(view)
-    reply = _metadata_reply(view)
+    metadata = read_metadata(view)
+    reply = metadata_reply(metadata)
     in_background(deps, reply, _apply_from_form, deps, user_id, metadata, primary, failover, reply)
 
 
@@ -653,10 +659,10 @@ def delete_confirmation(route: dict, nonce: str) -> dict:
 
 def routes_delete_clicked(deps: Deps, ack, body, action, respond) -> None:
     ack()
-    in_background(deps, respond, _delete_clicked, deps, body["user"]["id"], action.get("value"), respond)
+    in_background(deps, respond, routes_delete_work, deps, body["user"]["id"], action.get("value"), respond)
 
 
-def _delete_clicked(deps: Deps, user_id: str, raw_value: str, respond: Reply) -> None:
+def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply) -> None:
     deps.audit.require_admin(user_id, "delete routes")
     state = decode_value(raw_value)
     route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), state.get("n")
@@ -683,67 +689,3 @@ def still_in_use_text(alias: str, error: FlowrouteError) -> str:
             "then delete it again."
         )
     return f":warning: Route *{escape(alias)}* was not deleted: {escape(error)}"
-
-
-# --- modal pieces ------------------------------------------------------------------------------------
-
-def _modal(callback_id: str, title: str, blocks: list[dict], metadata: dict, *, submit: str | None = None) -> dict:
-    view = {
-        "type": "modal", "callback_id": callback_id, "title": plain(title, 24), "close": plain("Cancel", 24),
-        "blocks": blocks, "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
-    }
-    if submit:
-        view["submit"] = plain(submit, 24)
-    return view
-
-
-def _input(block_id: str, label: str, element: dict, *, hint: str | None = None, optional: bool = False) -> dict:
-    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    if optional:
-        block["optional"] = True
-    return block
-
-
-def _option(text: str, value: str) -> dict:
-    return {"text": plain(text), "value": str(value)[:150]}
-
-
-def _state_value(values: dict, block_id: str, action_id: str) -> str | None:
-    entry = (values.get(block_id) or {}).get(action_id) or {}
-    if "selected_option" in entry:
-        return (entry.get("selected_option") or {}).get("value")
-    return entry.get("value")
-
-
-def _state_option(values: dict, block_id: str, action_id: str) -> dict | None:
-    option = ((values.get(block_id) or {}).get(action_id) or {}).get("selected_option")
-    return option if isinstance(option, dict) and option.get("value") else None
-
-
-def _metadata(view: dict) -> dict:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _metadata_reply(view: dict) -> Reply:
-    """Reply through the response_url stored in the modal, or only log when there is none."""
-    url = _metadata(view).get("url")
-    return reply_to(url) if url else _log_failure
-
-
-def _log_failure(text: str = "", **_) -> None:
-    log.warning("No response_url to tell the user: %s", text)
-
-
-def _refusal(deps: Deps, user_id: str, what: str) -> str | None:
-    """The form error for a non-admin (plain text: modal errors do not render mentions)."""
-    try:
-        deps.audit.require_admin(user_id, what)
-    except UserError:
-        return f"Sorry, only Flowroute admins can {what}. Ask an admin to add your Slack ID to FLOWROUTE_BOT_ADMINS."
-    return None
