@@ -23,11 +23,10 @@ from core.errors import UserError
 from core.work import in_background
 from flowroute_api import NotFoundError, attributes, normalize_number
 from handlers.e911 import address_line
+from handlers.routes.ids import ROUTES_SET_OPEN_ACTION  # its value is {"number": "1NPANXXXXXX"}
 
 NUMBERS_BUY_ACTION = "numbers_buy"
 NUMBERS_RELEASE_ACTION = "numbers_release"
-# Owned by the routes area (handlers/routes.py registers its listener); the value is {"number": "1NPANXXXXXX"}.
-ROUTES_SET_OPEN_ACTION = "routes_set_open"
 NUMBER_BLOCK = "numbers_item"  # block_id prefix of one number's section: "numbers_item_12065550100"
 
 DEFAULT_LIMIT = 10

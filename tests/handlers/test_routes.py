@@ -3,7 +3,7 @@
 import json
 
 from blocks.kit import actions, button
-from handlers.routes import (
+from handlers.routes.ids import (
     ROUTES_ALIAS_BLOCK,
     ROUTES_DELETE_ACTION,
     ROUTES_EDGE_BLOCK,
@@ -422,7 +422,8 @@ def many_routes(count):
 
 
 def test_a_large_account_still_gives_valid_selects_and_lists():
-    from handlers.routes import routes_list_message, set_routes_view
+    from handlers.routes.assign import set_routes_view
+    from handlers.routes.listing import routes_list_message
     from sandbox.slack import blocks_errors, view_errors
 
     view = set_routes_view(SEATTLE_SUPPORT, many_routes(150), "240", None, {"number": SEATTLE_SUPPORT})
