@@ -22,7 +22,7 @@ from core.deps import Deps
 from core.errors import UserError
 from core.work import in_background
 from flowroute_api import NotFoundError, attributes, normalize_number
-from handlers.e911 import address_line
+from handlers.e911.show import address_line
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION  # its value is {"number": "1NPANXXXXXX"}
 
 NUMBERS_BUY_ACTION = "numbers_buy"

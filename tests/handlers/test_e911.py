@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.e911 import (
+from handlers.e911.ids import (
     E911_CANCEL_ACTION,
     E911_CONFIRM_ACTION,
     E911_CREATE_VIEW,
