@@ -5,7 +5,8 @@ import json
 import pytest
 
 from blocks.text import number_text
-from handlers.numbers import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION, ROUTES_SET_OPEN_ACTION
+from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
+from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
 from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, wait_for_text, writes
 
 FOR_SALE = "12065550142"  # seeded: seattle, setup $1.00, $1.25 a month
