@@ -15,7 +15,7 @@ from handlers.routes.ids import (
     ROUTES_TYPE_BLOCK,
     ROUTES_VALUE_BLOCK,
 )
-from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, writes
+from tests.helpers.bot import ADMIN, OPS, USER, shown, texts, wait_for_edit, writes
 
 SEATTLE_SUPPORT = "12065550100"  # seeded: primary route 1 (office-pbx), failover 0 (sip-reg)
 SEATTLE_SALES = "12065550101"  # seeded: primary route 0, no failover

@@ -3,7 +3,7 @@
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.scheduler import POLL_JOB_ID, SEND_JOB_ID
-from tests.relay.conftest import REMOTE, SEATTLE, posted_ids
+from tests.helpers.relay import REMOTE, SEATTLE, posted_ids
 
 
 def test_jobs_are_built_unstarted_and_the_first_poll_runs_when_started(relay_bot):

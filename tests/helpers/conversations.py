@@ -1,33 +1,14 @@
-"""Conversation test helpers: a bot whose relay posts Seattle support's messages in C0ALERTS, and readers."""
+"""Conversation test helpers: Seattle support's messages relayed into C0ALERTS, replies, and their readers."""
 
 from datetime import datetime
 
-import pytest
-
-from tests.harness import ADMIN
-from tests.relay.conftest import fast_config
+from tests.helpers.bot import ADMIN
 
 SEATTLE = "12065550100"  # ours (seed alias "Seattle support"), subscribed in CHANNEL
 REMOTE = "12065557001"  # a customer; not in the sandbox's seed history
 OTHER_REMOTE = "14255557002"
 CHANNEL = "C0ALERTS"
 SENDER = "U0CAROL"  # in FLOWROUTE_BOT_SENDERS: may answer by SMS, is not an admin
-
-
-@pytest.fixture
-def convo_bot(make_bot):
-    """make_bot with a fast relay, SEATTLE subscribed in CHANNEL, and the relay's first start done."""
-
-    def build(config: dict | None = None, **env):
-        bot = make_bot(**{"FLOWROUTE_BOT_SENDERS": SENDER, **env})
-        if bot.slack.user_name(SENDER) is None:
-            bot.slack.add_user(SENDER, "carol")
-        bot.relay.config = fast_config(**(config or {}))
-        bot.store.save_subscription(SEATTLE, CHANNEL, ADMIN)
-        bot.relay.poll_now()
-        return bot
-
-    return build
 
 
 def relay_in(bot, body: str, *, remote: str = REMOTE, timestamp: datetime | None = None):

@@ -1,8 +1,6 @@
-"""Relay test helpers: bots with pacing off and short backoff, and readers for the relay's Slack posts."""
+"""Relay test helpers: a fast relay config, and readers for the relay's Slack posts."""
 
 from datetime import timedelta
-
-import pytest
 
 from relay.posts import RELAY_EVENT
 from relay.service import RelayConfig
@@ -19,18 +17,6 @@ def fast_config(**changes) -> RelayConfig:
               "overlap": timedelta(minutes=10), "page_size": 50}
     values.update(changes)
     return RelayConfig(**values)
-
-
-@pytest.fixture
-def relay_bot(make_bot):
-    """make_bot plus a fast relay config: relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS", page_size=20)."""
-
-    def build(config: dict | None = None, **env):
-        bot = make_bot(**env)
-        bot.relay.config = fast_config(**(config or {}))
-        return bot
-
-    return build
 
 
 def relay_posts(emulator, channel=None) -> list:

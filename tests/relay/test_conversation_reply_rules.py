@@ -10,7 +10,7 @@ from flowroute_api import plain_quotes
 from relay.conversations import is_delivered
 from relay.posts import RELAY_EVENT, relay_post, thread_start
 from relay.replies import is_note, reply_candidate, sent_notes, sms_text
-from tests.conversations.conftest import CHANNEL, REMOTE, SEATTLE, bot_notes, relay_in
+from tests.helpers.conversations import CHANNEL, REMOTE, SEATTLE, bot_notes, relay_in
 
 IDENTITY = {"user_id": "UBOT", "bot_id": "BBOT"}
 EVENT = {"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": "2.0", "thread_ts": "1.0"}

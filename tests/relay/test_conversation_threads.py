@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk import WebClient
 
 from relay.conversations import ACCEPTED_REACTION
-from tests.conversations.conftest import (
+from tests.helpers.conversations import (
     CHANNEL,
     OTHER_REMOTE,
     REMOTE,
@@ -20,7 +20,7 @@ from tests.conversations.conftest import (
     sends,
     wait_reaction,
 )
-from tests.relay.conftest import post_text, posted_ids
+from tests.helpers.relay import post_text, posted_ids
 
 
 def test_the_first_inbound_starts_a_thread_and_the_next_one_lands_in_it(convo_bot):

@@ -83,3 +83,20 @@ def wait_for_text(bot: BotHarness, needle: str, *, channel: str = OPS, ephemeral
 def writes(bot: BotHarness) -> list:
     """Every request that could change the Flowroute account."""
     return [r for r in bot.sandbox.requests if r.method != "GET"]
+
+
+def requests_to(bot: BotHarness, method: str | None = None, path: str | None = None, *,
+                containing: str | None = None) -> list:
+    """The requests that reached the Flowroute sandbox: by method, exact path, or a piece of the path."""
+    return [r for r in bot.sandbox.requests if (method is None or r.method == method)
+            and (path is None or r.path == path) and (containing is None or containing in r.path)]
+
+
+def open_form(bot: BotHarness, text: str, callback_id: str, *, user: str = ADMIN) -> dict:
+    """Run a command that opens a modal and return the open view once it shows `callback_id`."""
+    assert bot.command(text, user=user).status == 200
+    return bot.slack.wait_for(
+        lambda: next((view for view in bot.slack.views.values()
+                      if view.get("callback_id") == callback_id and bot.slack.is_view_open(view["id"])), None),
+        timeout=10,
+    )

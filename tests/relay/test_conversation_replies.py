@@ -6,7 +6,8 @@ import socket
 from flowroute_api import FlowrouteClient
 from relay.conversations import ACCEPTED_REACTION, DELIVERED_REACTION
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.conversations.conftest import (
+from tests.helpers.bot import ADMIN, USER
+from tests.helpers.conversations import (
     CHANNEL,
     REMOTE,
     SEATTLE,
@@ -19,7 +20,6 @@ from tests.conversations.conftest import (
     wait_note,
     wait_reaction,
 )
-from tests.harness import ADMIN, USER
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import requests
 
 from relay.conversations import ACCEPTED_REACTION
-from tests.conversations.conftest import (
+from tests.helpers.conversations import (
     REMOTE,
     SEATTLE,
     answer,

@@ -1,8 +1,8 @@
 """`/flowroute inbox ...` end to end: subscribe/unsubscribe/list/status/poll, refusals and the unrouted count."""
 
 from relay.posts import SUBSCRIPTION_EVENT
-from tests.harness import ADMIN, USER
-from tests.relay.conftest import REMOTE, SALES, SEATTLE, posted_ids
+from tests.helpers.bot import ADMIN, USER
+from tests.helpers.relay import REMOTE, SALES, SEATTLE, posted_ids
 
 
 def reply_text(bot, result) -> str:
