@@ -42,7 +42,6 @@ class ParsedCommand:
         return self.spec.key
 
 
-
 @dataclass
 class CommandContext:
     parsed: ParsedCommand
@@ -81,6 +80,14 @@ def bind(deps: Deps, listener: Callable):
     bound = functools.partial(listener, deps)
     bound.__name__ = listener.__name__
     return bound
+
+
+def refuse_non_admin(deps: Deps, ack, user_id: str, what: str, block_id: str) -> bool:
+    """Answer a modal submission by a non-admin with the refusal on `block_id`; True when refused."""
+    errors = deps.audit.form_refusal(user_id, what, block_id)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    return bool(errors)
 
 
 def decode_value(value: str) -> dict:

@@ -1,4 +1,4 @@
-"""Bolt listeners, one module per area, registered from the one list below."""
+"""Bolt listeners only, one module (or package, when an area outgrows a file) per area, registered from one list."""
 
 from __future__ import annotations
 

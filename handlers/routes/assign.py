@@ -6,7 +6,7 @@ import re
 
 from blocks.kit import form_metadata, input_block, message, modal, option, plain, read_metadata, section, state_option
 from blocks.text import escape, number_text
-from core.commands import CommandContext, decode_value
+from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, failure_text, metadata_reply, run_guarded
 from core.work import in_background
@@ -178,9 +178,7 @@ def routes_set_open_work(deps: Deps, body: dict, action: dict, client, respond: 
 
 def routes_set_submitted(deps: Deps, ack, body, view) -> None:
     user_id = body["user"]["id"]
-    refusal = deps.audit.form_refusal(user_id, "change a number's routes", ROUTES_PRIMARY_BLOCK)
-    if refusal:
-        ack(response_action="errors", errors=refusal)
+    if refuse_non_admin(deps, ack, user_id, "change a number's routes", ROUTES_PRIMARY_BLOCK):
         return
     values = view["state"]["values"]
     primary = state_option(values, ROUTES_PRIMARY_BLOCK, ROUTES_PRIMARY_ACTION)

@@ -21,7 +21,7 @@ from blocks.kit import (
     state_value,
 )
 from blocks.text import escape
-from core.commands import CommandContext
+from core.commands import CommandContext, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, UserError, failure_text, log_only, metadata_reply
 from core.work import in_background, when_done, within_window
@@ -238,9 +238,7 @@ def check_create_form(form: RouteForm) -> tuple[str, dict[str, str]]:
 def routes_create_submitted(deps: Deps, ack, body, view) -> None:
     """Validate, then create inside Slack's 3-second window so Flowroute's refusal lands on the form."""
     user_id = body["user"]["id"]
-    refusal = deps.audit.form_refusal(user_id, "create routes", ROUTES_TYPE_BLOCK)
-    if refusal:
-        ack(response_action="errors", errors=refusal)
+    if refuse_non_admin(deps, ack, user_id, "create routes", ROUTES_TYPE_BLOCK):
         return
     form = read_create_form(view["state"]["values"])
     value, errors = check_create_form(form)
