@@ -66,7 +66,8 @@ log = logging.getLogger("flowroute_bot.conversations")
 
 ACCEPTED_REACTION = "outbox_tray"  # Flowroute accepted the message (202)
 DELIVERED_REACTION = "white_check_mark"  # its MDR later says delivered
-# Flowroute caps an MMS at 750 kB of text and media; its 422 names 767840 bytes (flowroute-api.md §4.1).
+# Flowroute caps an MMS at 750 kB of text and media; its 422 names 767840 bytes (Messages v2.1 reference at
+# developer.flowroute.com, "send an SMS or MMS").
 MMS_MAX_BYTES = 767_840
 # Guess: the image types every carrier takes in an MMS; Flowroute publishes no list.
 MMS_IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}

@@ -84,13 +84,15 @@ def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) ->
     for first in range(0, len(lines), LINES_PER_SECTION * 2):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION * 2])))
     if more:
-        # Paging this list is implied by Flowroute's links but undocumented (flowroute-api.md §5.7): first page only.
+        # Paging this list is implied by Flowroute's links but undocumented (E911 v2 reference at
+        # developer.flowroute.com, "list DIDs for an address"): first page only.
         blocks.append(context(f"Showing the first {len(numbers)}; Flowroute has more."))
     return message(f"{len(numbers)} number(s) use E911 address {record.get('id')}", blocks[:50])
 
 
 def _number_line(number: dict) -> str:
-    # flowroute-api.md §5.7: `id` may be an internal relationship id; `attributes.value` is the number.
+    # E911 v2 reference ("list DIDs for an address"): `id` may be an internal relationship id;
+    # `attributes.value` is the number.
     item = attributes(number)
     alias = f" — {escape(item['alias'])}" if item.get("alias") else ""
     return f"• {number_text(item.get('value') or number.get('id'))}{alias}"

@@ -17,7 +17,8 @@ def _paging(opts: dict, default_limit: int = DEFAULT_LIMIT) -> dict:
 def _number_filters(opts: dict) -> dict:
     """starts_with/contains/ends_with as Flowroute wants them.
 
-    Flowroute assumes country code 1 in starts_with unless it begins with `+cc` (flowroute-api.md §1.8),
+    Flowroute assumes country code 1 in starts_with unless it begins with `+cc` (Numbers v2 reference at
+    developer.flowroute.com, "search for purchasable phone numbers"),
     so a typed `1206` or `+1206` is sent as `206`. Guess: what Flowroute does with a leading 1 is
     [UNCONFIRMED]; no North American area code starts with 1, so dropping it cannot change the meaning.
     """

@@ -44,9 +44,9 @@ from handlers.routes.listing import route_label
 log = logging.getLogger("flowroute_bot.handlers.routes")
 
 
-# Guesses [UNCONFIRMED]: flowroute-api.md §3.1 gives value shapes only by example (host with optional
-# port, 11-digit number, `protocol:user@domain[:port][;params]`); Flowroute publishes no length limits,
-# so 255 characters is an assumption.
+# Guesses [UNCONFIRMED]: Flowroute's Routes v2 reference (developer.flowroute.com, "create an inbound route")
+# gives value shapes only by example (host with optional port, 11-digit number,
+# `protocol:user@domain[:port][;params]`); Flowroute publishes no length limits, so 255 characters is an assumption.
 MAX_VALUE_LENGTH = 255
 MAX_ALIAS_LENGTH = 255
 _PARAMS = r"(;[A-Za-z][\w-]*=[\w.-]+)*"
