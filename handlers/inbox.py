@@ -47,7 +47,7 @@ def inbox_subscribe_command(ctx: CommandContext) -> None:
     added = ctx.deps.store.save_subscription(number, channel_id, ctx.user_id)
     target = f"{subscription_label(number)} -> {channel_id}"
     ctx.deps.audit.record(ctx.user_id, "inbox subscribe", target, ok=True,
-          result="subscribed" if added else "already subscribed")
+                          result="subscribed" if added else "already subscribed")
     if not added:
         ctx.respond(text=f"<#{channel_id}> already gets inbound messages for {subscription_label(number)}.")
         return
@@ -66,7 +66,7 @@ def inbox_unsubscribe_command(ctx: CommandContext) -> None:
     ctx.deps.store.delete_subscriptions(number, channel_id)
     for channel in channels:
         ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} -> {channel}",
-              ok=True, result="unsubscribed")
+                              ok=True, result="unsubscribed")
         announce(ctx.deps, "unsubscribe", number, channel, ctx.user_id)
     listed = ", ".join(f"<#{channel}>" for channel in channels)
     ctx.respond(text=f":white_check_mark: Stopped posting inbound messages for {subscription_label(number)} "

@@ -124,8 +124,8 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
     try:
         result = deps.audit.act_once(user_id, f"{draft['kind']}:{state['n']}",
-                          already="That message was already sent (or cancelled).", action=draft["kind"],
-                          target=route, call=lambda: _send(deps.flowroute, draft))
+                                     already="That message was already sent (or cancelled).", action=draft["kind"],
+                                     target=route, call=lambda: _send(deps.flowroute, draft))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
                 f"{escape(error)}")

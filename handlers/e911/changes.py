@@ -75,7 +75,7 @@ def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
         done = f"deleted E911 address `{escape(target)}`"
     try:
         deps.audit.act_once(user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
-                 target=what, call=lambda: call(target))
+                            target=what, call=lambda: call(target))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: Could not {op} {escape(what)}: {escape(error)}")
         return

@@ -122,7 +122,7 @@ def create_address(deps: Deps, user_id: str, fields: dict, view_id: str, reply) 
     if not deps.store.claim(f"e911 create:{view_id}", user_id):
         return  # this form was already submitted and acted on
     created = deps.audit.audited(user_id, "e911 create", fields.get("label") or "", deps.flowroute.create_e911,
-                      **_address_fields(fields))
+                                 **_address_fields(fields))
     record = (created or {}).get("data") or {}
     item = attributes(record) or fields
     reply(response_type="in_channel", text=(
@@ -147,7 +147,7 @@ def e911_update_submitted(deps: Deps, ack, body, respond) -> None:
 
 def update_address(deps: Deps, user_id: str, address_id: str, changes: dict, reply) -> None:
     updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({', '.join(changes)})",
-                      deps.flowroute.update_e911, address_id, **changes)
+                                 deps.flowroute.update_e911, address_id, **changes)
     item = attributes((updated or {}).get("data") or {})
     where = f": {address_line(item)}" if item else ""
     reply(response_type="in_channel", text=(

@@ -96,7 +96,7 @@ def numbers_show_command(ctx: CommandContext) -> None:
 def numbers_alias_command(ctx: CommandContext) -> None:
     number, alias = ctx.args["NUMBER"], ctx.args["TEXT"]
     ctx.deps.audit.audited(ctx.user_id, "numbers alias", f"{number_text(number)} → {alias}",
-            ctx.deps.flowroute.update_number, number, alias=alias)
+                           ctx.deps.flowroute.update_number, number, alias=alias)
     ctx.respond(
         response_type="in_channel",
         text=f":label: <@{ctx.user_id}> set the alias of *{number_text(number)}* to “{escape(alias)}”.",

@@ -51,15 +51,15 @@ def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None,
     changes = []
     if primary is not None:
         deps.audit.audited(user_id, "routes set", f"{number} primary {_route_ref(primary)}",
-                deps.flowroute.set_primary_route, number, primary["id"])
+                           deps.flowroute.set_primary_route, number, primary["id"])
         changes.append(f"primary {route_label(primary)}")
     if failover is not None:
         deps.audit.audited(user_id, "routes set", f"{number} failover {_route_ref(failover)}",
-                deps.flowroute.set_failover_route, number, failover["id"])
+                           deps.flowroute.set_failover_route, number, failover["id"])
         changes.append(f"failover {route_label(failover)}")
     elif remove_failover:
         deps.audit.audited(user_id, "routes set", f"{number} failover none",
-                deps.flowroute.remove_failover_route, number)
+                           deps.flowroute.remove_failover_route, number)
         changes.append("no failover")
     text = f":white_check_mark: <@{user_id}> set the routes of *{number_text(number)}*: " + ", ".join(changes) + "."
     return message(text, [section(text)])

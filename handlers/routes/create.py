@@ -129,8 +129,7 @@ def _create_directly(ctx: CommandContext) -> None:
     derived = not alias
     alias = alias or derive_alias(route_type, value)
     created = ctx.deps.audit.audited(ctx.user_id, "routes create", f"{alias} ({route_type} {value})",
-        ctx.deps.flowroute.create_route, route_type, value, alias,
-    )
+                                     ctx.deps.flowroute.create_route, route_type, value, alias)
     route = _created_route(created, route_type, value, alias)
     ctx.respond(**created_message(route, ctx.user_id, derived_alias=derived), response_type="in_channel")
 

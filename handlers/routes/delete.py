@@ -43,9 +43,9 @@ def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply)
         raise UserError("That button is out of date; run the command again.")
     try:
         deps.audit.act_once(user_id, f"routes delete:{route_id}:{nonce}",
-            already="That route deletion is already done or in progress.",
-            action="routes delete", target=f"{alias} ({route_id})", call=lambda: deps.flowroute.delete_route(route_id),
-        )
+                            already="That route deletion is already done or in progress.",
+                            action="routes delete", target=f"{alias} ({route_id})",
+                            call=lambda: deps.flowroute.delete_route(route_id))
     except ForbiddenError as error:
         respond(text=still_in_use_text(alias, error), replace_original=True)
         return
