@@ -44,6 +44,11 @@ def parse_time(value: Any) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def utc_text(moment: datetime) -> str:
+    """A time as people read it: `2026-01-02 03:04:05 UTC` (a time without a zone is taken as UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def kb(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 

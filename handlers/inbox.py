@@ -6,13 +6,13 @@ The relay itself (polling, the outbox, recovery) lives in relay/ and reaches the
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from blocks.kit import context, header, message, section
-from blocks.text import escape, number_text
+from blocks.text import escape, number_text, utc_text
 from core.commands import Command, CommandContext
 from core.deps import Deps
 from core.errors import UserError
@@ -206,5 +206,5 @@ def status_message(status: dict) -> dict:
 
 def short_time(value) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return utc_text(value)
     return escape(str(value)[:19].replace("T", " ") + " UTC") if value else "unknown"

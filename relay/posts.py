@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from blocks.kit import context, section
-from blocks.text import escape, number_text
+from blocks.text import escape, number_text, utc_text
 
 # Slack message metadata event types (letters, digits and underscores): the relay finds its own posts by them.
 RELAY_EVENT = "flowroute_inbound_message"
@@ -85,7 +85,7 @@ def time_text(at: str | None) -> str:
         moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
     except ValueError:
         return escape(at or "unknown time")
-    fallback = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    fallback = utc_text(moment)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time_secs}}|{fallback}>"
 
 

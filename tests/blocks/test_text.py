@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from blocks.text import escape, iso_utc, money, number_text, parse_time, shorten
+from blocks.text import escape, iso_utc, money, number_text, parse_time, shorten, utc_text
 
 
 def test_escape_keeps_mentions_and_links_from_forming():
@@ -34,3 +34,9 @@ def test_stored_times_are_utc_sortable_text_and_read_back():
 def test_shorten_folds_whitespace_and_cuts_with_an_ellipsis():
     assert shorten("a\n  b", 10) == "a b"
     assert shorten("abcdef", 4) == "abc…"
+
+
+def test_times_read_in_utc_whatever_zone_they_come_in():
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert utc_text(moment) == "2026-01-02 01:04:05 UTC"
+    assert utc_text(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02 03:04:05 UTC"
