@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.flowroute import FlowrouteSandbox  # noqa: E402
 from sandbox.slack import SlackEmulator  # noqa: E402
-from tests.harness import BotHarness  # noqa: E402
+from tests.helpers.bot import BotHarness  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

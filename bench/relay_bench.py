@@ -92,10 +92,14 @@ def messages(count: int, start: datetime, step: timedelta, body: str) -> list[di
 
 def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, page_cap, workdir: str,
           results) -> None:
-    from bot.relay import STARTED, WATERMARK, Relay, RelayConfig, iso
-    from bot.settings import Settings
-    from bot.storage import Store
+    from blocks.text import iso_utc as iso
+    from bot.app import build_deps
+    from core.settings import Settings
+    from core.storage import Store
     from flowroute_api import FlowrouteClient
+    from relay.poll import WATERMARK
+    from relay.recover import STARTED
+    from relay.service import RelayConfig
 
     db_path = os.path.join(workdir, f"relay-{history}-{page_cap}.db")
     store = Store(db_path)
@@ -112,7 +116,8 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, page
         "FLOWROUTE_BOT_DB": db_path,
     })
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox_url)
-    relay = Relay(store, client, settings, config=RelayConfig(pace_seconds=0.0))
+    relay = build_deps(settings, flowroute=client).relay
+    relay.config = RelayConfig(pace_seconds=0.0)
     relay.poll_now()  # the first start (recovery scan on the empty DB, or nothing to do with history)
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
@@ -148,7 +153,7 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, page
 
 def seed_history(store, count: int) -> None:
     """`count` records seen and delivered days ago: the relay's history."""
-    from bot.relay import iso
+    from blocks.text import iso_utc as iso
 
     old = datetime.now(UTC) - timedelta(days=30)
     for start in range(0, count, 10_000):

@@ -1,1 +1,1 @@
-"""Pure Block Kit builders and text formats: data in, blocks out."""
+"""Pure Block Kit builders (`kit`) and the text formats (`text`): data in, blocks out."""

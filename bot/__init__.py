@@ -1,1 +1,1 @@
-"""The bot process: settings, storage, app factory, HTTP server, scheduler and entry point."""
+"""The process only: the app factory, the HTTP server, the scheduler and the entry point `python -m bot`."""

@@ -18,29 +18,22 @@ def main(argv: list[str]) -> int:
 
 
 def run_bot() -> int:
-    from bot.app import build_deps, create_app, shutdown
-    from bot.settings import Settings, SettingsError
+    from bot.app import create_app, shutdown
+    from core.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env(os.environ)
     except SettingsError as error:
         print(f"flowroute-slack-ops: {error}", file=sys.stderr)
         return 2
-    deps = build_deps(settings)
-    app = create_app(settings, deps)
-    _start_scheduler(deps)
+    process = create_app(settings)
+    process.scheduler.start()
     try:
         if settings.socket_mode:
-            return _run_socket_mode(app, settings)
-        return _run_http(app, settings, deps.extras.get("media"))
+            return _run_socket_mode(process.app, settings)
+        return _run_http(process.app, settings, process.deps.conversations.serve_media)
     finally:
-        shutdown(deps)
-
-
-def _start_scheduler(deps) -> None:
-    scheduler = deps.extras.get("scheduler")
-    if scheduler is not None:
-        scheduler.start()
+        shutdown(process)
 
 
 def _run_http(app, settings, media) -> int:

@@ -1,21 +1,27 @@
-"""The app factory: build the dependencies from settings, then wire Bolt's app around them (unstarted)."""
+"""The app factory: build the dependencies from settings, then wire Bolt's app and the scheduler around them."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.relay import Relay
-from bot.scheduler import build_scheduler
-from bot.settings import Settings
-from bot.storage import Store
+from bot.scheduler import POLL_JOB_ID, add_jobs, new_scheduler, next_run
+from core.audit import Audit
+from core.commands import Command
+from core.deps import Deps
+from core.settings import Settings
+from core.storage import Store
 from flowroute_api import FlowrouteClient
-from handlers.common import Deps
+from relay.conversations import Conversations
+from relay.service import Relay
 
 log = logging.getLogger("flowroute_bot")
 
@@ -23,8 +29,23 @@ LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes 
 WORK_THREADS = 16
 
 
-def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) -> Deps:
-    """Create the clients, the store (migrated) and the work pool from settings."""
+@dataclass(frozen=True)
+class Process:
+    """What one running bot owns beyond its dependencies: Bolt's app and listener pool, the scheduler, the commands."""
+
+    deps: Deps
+    app: App
+    listeners: ThreadPoolExecutor
+    scheduler: BackgroundScheduler  # unstarted: only `python -m bot` (or a test, or the demo) starts it
+    commands: dict[str, Command]
+
+
+def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, executor: Executor | None = None,
+               scheduler: BackgroundScheduler | None = None) -> Deps:
+    """Create every service once: the clients, the store (migrated), the work pool, audit, conversations, relay.
+
+    The relay asks `scheduler` (when given) for its next poll time, for `/flowroute inbox status`.
+    """
     store = Store(settings.db_path)
     store.migrate()
     slack = WebClient(
@@ -35,38 +56,53 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
     client = flowroute or FlowrouteClient(
         settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url
     )
-    executor = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
-    deps = Deps(settings=settings, flowroute=client, store=store, slack=slack, executor=executor)
-    relay = Relay(store, client, settings)
-    deps.extras["relay"] = relay
-    deps.extras["scheduler"] = build_scheduler(relay, settings)  # unstarted: only `python -m bot` starts it
-    return deps
+    work = executor or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
+    audit = Audit(store, settings, slack)
+    sender = sender_client(settings)
+    conversations = Conversations(store, client, settings, slack=sender, audit=audit)
+    next_poll_at = functools.partial(next_run, scheduler, POLL_JOB_ID) if scheduler else lambda: None
+    relay = Relay(store, client, settings, slack=sender, conversations=conversations, next_poll_at=next_poll_at)
+    return Deps(settings=settings, store=store, flowroute=client, slack=slack, executor=work, audit=audit,
+                relay=relay, conversations=conversations)
 
 
-def create_app(settings: Settings, deps: Deps) -> App:
-    """Bolt's app with every listener registered; `auth.test` runs here, so a bad token fails fast."""
+def sender_client(settings: Settings) -> WebClient:
+    """The relay's Slack client. No retry handlers: a 429 must not stall the other channels, and a resent post
+    could duplicate."""
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
+                     retry_handlers=[])
+
+
+def create_app(settings: Settings, *, flowroute: FlowrouteClient | None = None,
+               executor: Executor | None = None) -> Process:
+    """The dependencies, the scheduler (unstarted) and Bolt's app with every listener registered.
+
+    `auth.test` runs here, so a bad token fails fast.
+    """
+    scheduler = new_scheduler()
+    deps = build_deps(settings, flowroute=flowroute, executor=executor, scheduler=scheduler)
+    add_jobs(scheduler, deps.relay, settings)
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener")
-    deps.extras["listener_executor"] = listeners
-    app = App(
-        client=deps.slack,
-        signing_secret=settings.slack_signing_secret or None,
-        request_verification_enabled=not settings.socket_mode,
-        listener_executor=listeners,
-        logger=logging.getLogger("flowroute_bot.bolt"),
-    )
-    deps.extras["commands"] = handlers.register(app, deps)
-    return app
+    try:
+        app = App(
+            client=deps.slack,
+            signing_secret=settings.slack_signing_secret or None,
+            request_verification_enabled=not settings.socket_mode,
+            listener_executor=listeners,
+            logger=logging.getLogger("flowroute_bot.bolt"),
+        )
+        commands = handlers.register(app, deps)
+    except BaseException:
+        listeners.shutdown(wait=False)
+        deps.executor.shutdown(wait=False)
+        raise
+    return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
 
 
-def shutdown(deps: Deps) -> None:
+def shutdown(process: Process) -> None:
     """Stop background work: relay and scheduler first (they feed the pools), then Bolt's and the work pool."""
-    relay = deps.extras.get("relay")
-    if relay is not None:
-        relay.stop()
-    scheduler = deps.extras.get("scheduler")
-    if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=True)
-    listeners = deps.extras.get("listener_executor")
-    if listeners is not None:
-        listeners.shutdown(wait=True)
-    deps.executor.shutdown(wait=True, cancel_futures=True)
+    process.deps.relay.stop()
+    if process.scheduler.running:
+        process.scheduler.shutdown(wait=True)
+    process.listeners.shutdown(wait=True)
+    process.deps.executor.shutdown(wait=True, cancel_futures=True)

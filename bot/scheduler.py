@@ -6,26 +6,31 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core.settings import Settings
+from relay.service import Relay
+
 POLL_JOB_ID = "relay-poll"
 SEND_JOB_ID = "relay-send"
 SEND_SECONDS = 1  # paced backlogs and retries are picked up this often (Slack takes ~1 post/s per channel)
 SEND_BUDGET = 0.8  # each run posts what is ready and returns before the next run is due
 
 
-def build_scheduler(relay, settings) -> BackgroundScheduler:
+def new_scheduler() -> BackgroundScheduler:
+    return BackgroundScheduler(timezone=UTC, daemon=True)
+
+
+def add_jobs(scheduler: BackgroundScheduler, relay: Relay, settings: Settings) -> None:
     """Poll (then send) every FLOWROUTE_BOT_POLL_SECONDS, first run at start; a short send job retries rows."""
-    scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True, "misfire_grace_time": None}
     scheduler.add_job(relay.scheduled_cycle, "interval", seconds=settings.poll_seconds, id=POLL_JOB_ID,
                       kwargs={"send_budget": SEND_BUDGET}, name="Poll Flowroute for inbound messages",
                       next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,
                       kwargs={"budget": SEND_BUDGET}, name="Post pending inbound messages to Slack", **common)
-    relay.next_poll_at = lambda: next_run(scheduler, POLL_JOB_ID)
-    return scheduler
 
 
 def next_run(scheduler: BackgroundScheduler, job_id: str) -> datetime | None:
+    """When `job_id` runs next; None while the scheduler is not running."""
     if not scheduler.running:
         return None
     job = scheduler.get_job(job_id)

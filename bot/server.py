@@ -9,17 +9,17 @@ from slack_bolt import App
 from waitress.server import create_server
 
 from bot.slack_request import SlackEventsHandler
+from relay.conversations import MEDIA_PATH
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-MEDIA_PATH = "/media/"
 
 
 def make_wsgi_app(app: App, ready: threading.Event, media=None):
     """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt.
 
     `media(name) -> (status, headers, body)` answers GET /media/<name>: the images of MMS replies, fetched
-    by Flowroute (handlers/conversations.py puts it in `deps.extras["media"]`).
+    by Flowroute (`deps.conversations.serve_media`).
     """
     bolt = SlackEventsHandler(app, path=EVENTS_PATH)  # Bolt's handler, form bodies parsed by their keys
 

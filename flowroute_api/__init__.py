@@ -1,5 +1,6 @@
 """Flowroute HTTP client: one module per API area, typed errors, no Slack imports."""
 
+from ._util import attributes
 from .callbacks import (
     MAX_CALLBACK_BYTES,
     CallbackError,
@@ -40,6 +41,7 @@ from .optouts import OptOutState, is_opt_out_refusal, opt_keyword
 from .paging import iter_pages, iter_records
 from .phone import format_number, normalize_number
 from .porting import portability_by_number
+from .sms import plain_quotes, sms_segments
 
 __version__ = CLIENT_VERSION
 
@@ -69,6 +71,7 @@ __all__ = [
     "OptOutState",
     "RateLimitError",
     "ServerError",
+    "attributes",
     "cdr_export_from",
     "cdr_exports_from",
     "check_callback_size",
@@ -80,6 +83,8 @@ __all__ = [
     "normalize_number",
     "opt_keyword",
     "parse_callback",
+    "plain_quotes",
     "portability_by_number",
+    "sms_segments",
     "summarise_cdr_export",
 ]

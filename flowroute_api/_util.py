@@ -37,3 +37,8 @@ def require_changes(changes: dict[str, Any], what: str) -> dict[str, Any]:
     if not changes:
         raise ValueError(f"nothing to update on the {what}")
     return changes
+
+
+def attributes(resource: dict) -> dict:
+    """A JSON:API resource's `attributes` (empty when absent)."""
+    return resource.get("attributes") or {}

@@ -1,4 +1,4 @@
-"""Bolt listeners, one module per area, registered from the one list below."""
+"""Bolt listeners only, one module (or package, when an area outgrows a file) per area, registered from one list."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ import re
 
 from slack_bolt import App
 
+from blocks.kit import PAGE_ACTION
+from core.commands import Command, CommandContext, decode_value
+from core.deps import Deps
+from core.errors import failure_text, reply_to, run_guarded
+from core.work import in_background
 from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
-from handlers.common import (
-    PAGE_ACTION,
-    Command,
-    CommandContext,
-    Deps,
-    decode_value,
-    failure_text,
-    in_background,
-    reply_to,
-    run_guarded,
-)
 from handlers.parser import UsageError, parse
 
 SLASH_COMMAND = "/flowroute"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.common import Command, Deps, context, escape, header, message, pager_block, section
+from blocks.kit import context, header, message, pager_block, section
+from blocks.text import escape
+from core.commands import Command
+from core.deps import Deps
 
 DEFAULT_LIMIT = 20
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.common import Command, CommandContext, Deps, context, escape, header, message, section
+from blocks.kit import context, header, message, section
+from blocks.text import escape
+from core.commands import Command, CommandContext
+from core.deps import Deps
 from handlers.parser import NOUNS, usage_for
 
 

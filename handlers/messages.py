@@ -7,32 +7,25 @@ from datetime import UTC, datetime, timedelta
 
 from slack_bolt import App
 
-from flowroute_api import FlowrouteError
-from handlers.common import (
-    Command,
-    CommandContext,
-    Deps,
-    UserError,
-    act_once,
+from blocks.body import body_sections
+from blocks.kit import (
     actions,
-    attrs,
-    bind,
     button,
     confirm_dialog,
     context,
-    decode_value,
-    escape,
     fields_section,
     header,
-    in_background,
     message,
     new_nonce,
-    number_text,
     pager_block,
-    require_admin,
     section,
 )
-from handlers.inbox import body_sections
+from blocks.text import escape, number_text, shorten
+from core.commands import Command, CommandContext, bind, decode_value
+from core.deps import Deps
+from core.errors import UserError
+from core.work import in_background
+from flowroute_api import FlowrouteError, attributes, plain_quotes, sms_segments
 
 MESSAGES_SEND_ACTION = "messages_send"
 MESSAGES_CANCEL_ACTION = "messages_cancel"
@@ -42,50 +35,6 @@ PREVIEW_CHARS = 80
 LINES_PER_SECTION = 5  # each MDR line stays well under 600 chars, so a section stays under 3000
 MAX_BUTTON_VALUE = 2000
 
-# --- SMS segments -----------------------------------------------------------------------------------
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # sent as ESC + char: two septets each
-
-
-SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
-
-
-def plain_quotes(text: str) -> tuple[str, bool]:
-    """Smart quotes as plain ones (Flowroute rejects them, flowroute-api.md §4.1); True when any changed."""
-    plain = text.translate(SMART_QUOTES)
-    return plain, plain != text
-
-
-def sms_segments(text: str) -> tuple[str, int]:
-    """The encoding ("GSM-7" or "UCS-2") and number of SMS segments `text` needs.
-
-    This is the standard GSM 03.38/03.40 rule: 160 septets in one segment, 153 per segment once split
-    (the concatenation header takes the rest); UCS-2 70 / 67 UTF-16 units. Flowroute's own doc says long
-    ASCII messages split into 140-character segments (flowroute-api.md §4.1), so its bill may differ from
-    this estimate for long messages. A character is never split across two segments.
-    """
-    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
-        encoding, single, multi = "GSM-7", 160, 153
-        units = [2 if char in GSM7_EXTENSION else 1 for char in text]
-    else:
-        encoding, single, multi = "UCS-2", 70, 67
-        units = [2 if ord(char) > 0xFFFF else 1 for char in text]  # outside the BMP: a surrogate pair
-    total = sum(units)
-    if total <= single:
-        return encoding, 1 if total else 0
-    segments, used = 1, 0
-    for size in units:
-        if used + size > multi:
-            segments, used = segments + 1, 0
-        used += size
-    return encoding, segments
-
-
 # --- registration ------------------------------------------------------------------------------------
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
@@ -94,7 +43,7 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     return {
         "sms": Command(run=sms_command),
         "mms": Command(run=mms_command),
-        "messages list": Command(page=messages_page),
+        "messages list": Command(page=messages_list_page),
         "messages show": Command(run=messages_show_command),
     }
 
@@ -162,21 +111,22 @@ def quote(text: str) -> str:
 
 def messages_send_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
-    in_background(deps, respond, send_draft, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+    in_background(deps, respond, messages_send_work, deps, body["user"]["id"], body["actions"][0].get("value"),
+                  respond)
 
 
-def send_draft(deps: Deps, user_id: str, value: str, respond) -> None:
+def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
     """Send once per confirmation: the claim makes a double click or a retried request a no-op."""
-    require_admin(deps, user_id, "send messages")
+    deps.audit.require_admin(user_id, "send messages")
     state = decode_value(value)
     draft = state.get("d")
     if not state.get("n") or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
         raise UserError("That button is out of date; run the command again.")
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
     try:
-        result = act_once(deps, user_id, f"{draft['kind']}:{state['n']}",
-                          already="That message was already sent (or cancelled).", action=draft["kind"],
-                          target=route, call=lambda: _send(deps.flowroute, draft))
+        result = deps.audit.act_once(user_id, f"{draft['kind']}:{state['n']}",
+                                     already="That message was already sent (or cancelled).", action=draft["kind"],
+                                     target=route, call=lambda: _send(deps.flowroute, draft))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
                 f"{escape(error)}")
@@ -199,7 +149,7 @@ def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_chan
     text = f":white_check_mark: {who} an {kind} {route} (`{escape(mdr_id)}`)"
     blocks = [section(text)]
     if draft["text"]:
-        blocks.append(section(quote(_preview(draft["text"], 300))))
+        blocks.append(section(quote(shorten(draft["text"], 300))))
     if draft["media"]:
         blocks.append(context(f"{len(draft['media'])} media URL(s) attached."))
     blocks.append(context(f"Look it up with `/flowroute messages show {escape(mdr_id)}`."))
@@ -208,19 +158,20 @@ def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_chan
 
 def messages_cancel_clicked(deps: Deps, ack, body, respond) -> None:
     ack()
+    in_background(deps, respond, messages_cancel_work, deps, body["user"]["id"], body["actions"][0].get("value"),
+                  respond)
 
-    def cancel():
-        state = decode_value(body["actions"][0].get("value"))
-        claimed = deps.store.claim(f"{state.get('k')}:{state.get('n')}", body["user"]["id"])
-        text = "Cancelled; nothing was sent." if claimed else "That message was already sent (or cancelled)."
-        respond(text=text, replace_original=claimed, response_type="ephemeral")
 
-    in_background(deps, respond, cancel)
+def messages_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
+    state = decode_value(value)
+    claimed = deps.store.claim(f"{state.get('k')}:{state.get('n')}", user_id)
+    text = "Cancelled; nothing was sent." if claimed else "That message was already sent (or cancelled)."
+    respond(text=text, replace_original=claimed, response_type="ephemeral")
 
 
 # --- messages list / show -------------------------------------------------------------------------------
 
-def messages_page(deps: Deps, opts: dict) -> dict:
+def messages_list_page(deps: Deps, opts: dict) -> dict:
     """A page of MDRs; the default window (last 24 h) is fixed on the first page so Next stays in it."""
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
     start = _as_datetime(opts.get("start")) or datetime.now(UTC).replace(microsecond=0) - LIST_WINDOW
@@ -246,12 +197,12 @@ def messages_page(deps: Deps, opts: dict) -> dict:
 
 def mdr_line(record: dict) -> str:
     """One MDR as one line: direction, time, from → to, status, cost, id, escaped body preview."""
-    item = attrs(record)
+    item = attributes(record)
     kind = " · MMS" if item.get("is_mms") else ""
     head = (f"{direction_mark(item.get('direction'))} `{_when(item.get('timestamp'))}` "
             f"{number_text(item.get('from'))} → {number_text(item.get('to'))} · "
             f"{escape(item.get('status') or 'no status')} · {cost_text(item)}{kind} · `{escape(record.get('id'))}`")
-    preview = _preview(item.get("body") or "", PREVIEW_CHARS)
+    preview = shorten(item.get("body") or "", PREVIEW_CHARS)
     return head + (f"\n> {escape(preview)}" if preview else "")
 
 
@@ -275,7 +226,7 @@ def messages_show_command(ctx: CommandContext) -> None:
 
 def mdr_detail_message(response: dict) -> dict:
     record = response.get("data") or {}
-    item = attrs(record)
+    item = attributes(record)
     mdr_id = escape(record.get("id") or "?")
     encoding = {0: "GSM-7/ASCII", 8: "UCS-2"}.get(item.get("message_encoding"), escape(item.get("message_encoding")))
     blocks = [
@@ -316,12 +267,12 @@ def media_lines(response: dict) -> list[str]:
     related = (((response.get("data") or {}).get("relationships") or {}).get("media") or {}).get("data") or []
     lines = []
     for ref in related:
-        media = attrs(included.get(ref.get("id")) or {})
+        media = attributes(included.get(ref.get("id")) or {})
         name = media.get("file_name") or ref.get("id")
         size = f", {media['file_size']} bytes" if media.get("file_size") else ""
         link = f" {escape(media['url'])}" if media.get("url") else ""
         lines.append(f"• {escape(name)} ({escape(media.get('mime_type') or 'unknown type')}{size}){link}")
-    lines += [f"• {escape(url)}" for url in attrs(response.get("data") or {}).get("media_urls") or []]
+    lines += [f"• {escape(url)}" for url in attributes(response.get("data") or {}).get("media_urls") or []]
     return lines
 
 
@@ -350,8 +301,3 @@ def _when(value) -> str:
     except UserError:
         return escape(value)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _preview(text: str, limit: int) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -8,54 +8,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from core.commands import Arg, CommandSpec, ParsedCommand
+from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
 
 MAX_LIST_LIMIT = 100
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
-
-
-@dataclass(frozen=True)
-class Arg:
-    name: str  # as shown in usage, e.g. "NUMBER"
-    kind: str
-    required: bool = True
-    rest: bool = False  # takes the rest of the line as typed
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    key: str  # "numbers search", "sms"
-    usage: str
-    summary: str
-    args: tuple[Arg, ...] = ()
-    options: dict[str, str] = field(default_factory=dict)  # option name (underscored) -> kind
-    write: bool = False
-
-
-@dataclass(frozen=True)
-class ParsedCommand:
-    spec: CommandSpec
-    args: dict
-    options: dict
-
-    @property
-    def key(self) -> str:
-        return self.spec.key
-
-
-class UsageError(Exception):
-    def __init__(self, problem: str, usage: str | None = None):
-        super().__init__(problem)
-        self.problem = problem
-        self.usage = usage
-
-    def __str__(self) -> str:
-        if self.usage:
-            return f"{self.problem}\nUsage: `{self.usage}`"
-        return self.problem
 
 
 def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:

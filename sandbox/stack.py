@@ -7,17 +7,27 @@ signed HTTP path as production, with a SlackDriver playing Slack's part.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Executor
 
-from bot.app import build_deps, create_app, shutdown
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import create_app, shutdown
 from bot.server import EVENTS_PATH, HttpServer, make_wsgi_app
-from bot.settings import Settings
+from core.commands import Command
+from core.settings import Settings
+from core.storage import Store
 from flowroute_api import FlowrouteClient
+from relay.conversations import Conversations
+from relay.service import Relay
 from sandbox.flowroute import FlowrouteSandbox
 from sandbox.slack import SlackDriver, SlackEmulator
 
 
 class LocalBot:
-    """Start with `LocalBot(sandbox, emulator, db_path=..., signing_secret=..., env={...})`; `stop()` ends it."""
+    """Start with `LocalBot(sandbox, emulator, db_path=..., signing_secret=..., env={...})`; `stop()` ends it.
+
+    `executor` replaces the work pool (the console counts the work in flight with it).
+    """
 
     def __init__(
         self,
@@ -28,6 +38,7 @@ class LocalBot:
         signing_secret: str,
         env: dict | None = None,
         flowroute: FlowrouteClient | None = None,
+        executor: Executor | None = None,
     ):
         self.sandbox, self.slack = sandbox, emulator
         self.settings = Settings.from_env(
@@ -42,31 +53,40 @@ class LocalBot:
                 **(env or {}),
             }
         )
-        self.deps = build_deps(self.settings, flowroute=flowroute)
+        self.process = create_app(self.settings, flowroute=flowroute, executor=executor)
+        self.deps, self.app = self.process.deps, self.process.app
         try:
-            self.app = create_app(self.settings, self.deps)
             self.ready = threading.Event()
             self.server = HttpServer(
-                make_wsgi_app(self.app, self.ready, self.deps.extras.get("media")), host="127.0.0.1", port=0
+                make_wsgi_app(self.app, self.ready, self.deps.conversations.serve_media), host="127.0.0.1", port=0
             )
         except BaseException:
-            shutdown(self.deps)
+            shutdown(self.process)
             raise
         self.url = self.server.start()
         self.ready.set()
         self.driver = SlackDriver(emulator, self.url + EVENTS_PATH, signing_secret)
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.deps.store
 
     @property
-    def relay(self):
-        return self.deps.extras.get("relay")
+    def relay(self) -> Relay:
+        return self.deps.relay
 
     @property
-    def scheduler(self):
-        return self.deps.extras.get("scheduler")
+    def conversations(self) -> Conversations:
+        return self.deps.conversations
+
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        return self.process.scheduler
+
+    @property
+    def commands(self) -> dict[str, Command]:
+        """The registered `/flowroute` command handlers, keyed like "numbers search"."""
+        return self.process.commands
 
     def stop(self) -> None:
         """Stop serving, then the scheduler and the worker pools."""
@@ -74,4 +94,4 @@ class LocalBot:
         if response is not None:
             response.close()  # its keep-alive connection would hold a server thread
         self.server.stop()
-        shutdown(self.deps)
+        shutdown(self.process)

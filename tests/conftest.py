@@ -46,7 +46,7 @@ def slack_emulator():
 @pytest.fixture
 def bot(tmp_path, flowroute_sandbox, slack_emulator):
     """The real bot over HTTP on a loopback port, against the sandbox and the emulator."""
-    from tests.harness import BotHarness
+    from tests.helpers.bot import BotHarness
 
     harness = BotHarness(tmp_path / "bot.db", flowroute_sandbox, slack_emulator)
     try:
@@ -58,7 +58,7 @@ def bot(tmp_path, flowroute_sandbox, slack_emulator):
 @pytest.fixture
 def make_bot(tmp_path, flowroute_sandbox, slack_emulator):
     """Build a bot with extra settings, e.g. make_bot(FLOWROUTE_BOT_AUDIT_CHANNEL="C0AUDIT")."""
-    from tests.harness import BotHarness
+    from tests.helpers.bot import BotHarness
 
     started = []
 
@@ -70,3 +70,35 @@ def make_bot(tmp_path, flowroute_sandbox, slack_emulator):
     yield build
     for harness in started:
         harness.stop()
+
+
+@pytest.fixture
+def relay_bot(make_bot):
+    """make_bot plus a fast relay config: relay_bot(FLOWROUTE_BOT_INBOX_CHANNEL="C0OPS", page_size=20)."""
+    from tests.helpers.relay import fast_config
+
+    def build(config: dict | None = None, **env):
+        bot = make_bot(**env)
+        bot.relay.config = fast_config(**(config or {}))
+        return bot
+
+    return build
+
+
+@pytest.fixture
+def convo_bot(make_bot):
+    """make_bot with a fast relay, SEATTLE subscribed in CHANNEL, and the relay's first start done."""
+    from tests.helpers.bot import ADMIN
+    from tests.helpers.conversations import CHANNEL, SEATTLE, SENDER
+    from tests.helpers.relay import fast_config
+
+    def build(config: dict | None = None, **env):
+        bot = make_bot(**{"FLOWROUTE_BOT_SENDERS": SENDER, **env})
+        if bot.slack.user_name(SENDER) is None:
+            bot.slack.add_user(SENDER, "carol")
+        bot.relay.config = fast_config(**(config or {}))
+        bot.store.save_subscription(SEATTLE, CHANNEL, ADMIN)
+        bot.relay.poll_now()
+        return bot
+
+    return build

@@ -9,7 +9,7 @@ import secrets
 import shutil
 import tempfile
 import threading
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 from sandbox.flowroute import FlowrouteSandbox
 from sandbox.slack import SlackDriver, SlackEmulator
@@ -76,6 +76,7 @@ class DemoStack:
             raise
 
     def _start(self) -> None:
+        from bot.app import WORK_THREADS
         from sandbox.stack import LocalBot
 
         workdir = tempfile.mkdtemp(prefix="flowroute-demo-")
@@ -86,24 +87,24 @@ class DemoStack:
         self.slack = SlackEmulator()
         self.slack.start()
         self._exit.callback(self.slack.stop)
+        self.work = TrackedExecutor(ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work"))
         self.bot = LocalBot(
             self.sandbox, self.slack, db_path=os.path.join(workdir, "demo.db"), signing_secret=secrets.token_hex(16),
             env={"FLOWROUTE_BOT_ADMINS": ADMIN, "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT",
-                 "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds)},
+                 "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds)}, executor=self.work,
         )
         self._exit.callback(self.bot.stop)
         self.deps, self.driver, self.server = self.bot.deps, self.bot.driver, self.bot.server
-        self.work = self.deps.executor = TrackedExecutor(self.deps.executor)
         if self.bot.scheduler is not None:
             self.bot.scheduler.start()
 
     @property
     def relay(self):
-        return self.deps.extras.get("relay") if self.deps else None
+        return self.bot.relay if self.deps else None
 
     @property
     def scheduler_running(self) -> bool:
-        scheduler = self.deps.extras.get("scheduler") if self.deps else None
+        scheduler = self.bot.scheduler if self.deps else None
         return bool(scheduler is not None and scheduler.running)
 
     def stop(self) -> None:

@@ -6,7 +6,7 @@ payload; a command is a form whose keys are token, command, text, ... and never 
 
 import pytest
 
-from tests.harness import ADMIN, shown, texts
+from tests.helpers.bot import ADMIN, shown, texts
 
 OURS = "12065550100"  # seeded account number "Seattle support"
 

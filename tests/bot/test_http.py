@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import requests
 
 from bot.server import HttpServer, make_wsgi_app
-from tests.harness import ADMIN, OPS, USER
+from tests.helpers.bot import ADMIN, OPS, USER
 
 
 def slash_body(text: str, user: str = ADMIN) -> str:

@@ -1,6 +1,6 @@
 """Lists the bot reads whole or pages through, when Flowroute serves fewer records per page than `limit` asks."""
 
-from tests.harness import shown, texts, wait_for_edit
+from tests.helpers.bot import shown, texts, wait_for_edit
 
 SEATTLE_SALES = "12065550101"  # seeded, route 0, no E911
 SPARE = "16465550199"  # seeded, no alias, no E911

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.e911 import (
+from handlers.e911.ids import (
     E911_CANCEL_ACTION,
     E911_CONFIRM_ACTION,
     E911_CREATE_VIEW,
@@ -10,7 +10,7 @@ from handlers.e911 import (
     E911_VALIDATE_VIEW,
     block_id,
 )
-from tests.harness import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text, writes
+from tests.helpers.bot import ADMIN, USER, open_form, requests_to, shown, texts, wait_for_edit, wait_for_text, writes
 
 SEATTLE_HQ = "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US"
 GOOD = {
@@ -22,21 +22,6 @@ ADMIN_ONLY = "only Flowroute admins"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-def open_form(bot, text, callback_id, *, user=ADMIN) -> dict:
-    """Run a command that opens a modal and return the open view once it shows `callback_id`."""
-    assert bot.command(text, user=user).status == 200
-    return bot.slack.wait_for(
-        lambda: next((view for view in bot.slack.views.values()
-                      if view.get("callback_id") == callback_id and bot.slack.is_view_open(view["id"])), None),
-        timeout=10,
-    )
-
-
-def e911_requests(bot, method=None, path=None):
-    return [r for r in bot.sandbox.requests if "e911" in r.path and (method is None or r.method == method)
-            and (path is None or r.path == path)]
-
 
 def input_element(view, field):
     block = next(b for b in view["blocks"] if b.get("block_id") == block_id(field))
@@ -55,13 +40,13 @@ def test_list_shows_addresses_on_one_line_and_pages(bot):
     bot.driver.click(page, text="Next")
     second = texts(wait_for_edit(bot, page).blocks)
     assert "Spare: 100 Main St, Portland OR 97204, US" in second and "Seattle HQ" not in second
-    assert e911_requests(bot, "GET", "/v2/e911s")[-1].query["offset"] == ["2"]
+    assert requests_to(bot, "GET", "/v2/e911s")[-1].query["offset"] == ["2"]
 
 
 def test_list_filters_by_state(bot):
     body = texts(shown(bot, bot.command("e911 list --state il")).blocks)
     assert "Chicago NOC" in body and "Seattle HQ" not in body
-    assert e911_requests(bot, "GET", "/v2/e911s")[-1].query["state"] == ["IL"]
+    assert requests_to(bot, "GET", "/v2/e911s")[-1].query["state"] == ["IL"]
 
 
 def test_show_and_numbers(bot):
@@ -86,7 +71,7 @@ def test_validate_good_address_reports_success(bot):
     assert not bot.slack.is_view_open(view["id"])
     success = wait_for_text(bot, "Flowroute accepts this E911 address")
     assert "Portland office: 100 SW Main St Floor 3, Portland OR 97204, US" in success.text
-    [request] = e911_requests(bot, "POST", "/v2/e911s/validate")
+    [request] = requests_to(bot, "POST", "/v2/e911s/validate")
     assert request.json["data"]["attributes"]["state"] == "OR"
     assert writes(bot) == [request]  # validation only: nothing created
 
@@ -98,7 +83,7 @@ def test_validate_shows_flowroute_geocode_error_on_the_form(bot):
     assert "Flowroute 400" in errors[block_id("street_name")]
     assert "Could not geocode this address" in errors[block_id("street_name")]
     assert bot.slack.is_view_open(view["id"])
-    assert len(e911_requests(bot, "POST", "/v2/e911s/validate")) == 1
+    assert len(requests_to(bot, "POST", "/v2/e911s/validate")) == 1
 
 
 # --- create -----------------------------------------------------------------------------------------------
@@ -125,13 +110,13 @@ def test_create_with_local_mistakes_shows_field_errors_and_sends_nothing(bot):
     errors = bot.slack.view_errors[view["id"]]
     assert set(errors) == {block_id("label"), block_id("state"), block_id("zip"), block_id("address_type_number")}
     assert "two-letter" in errors[block_id("state")] and "Floor" in errors[block_id("address_type_number")]
-    assert e911_requests(bot) == []
+    assert requests_to(bot, containing="e911") == []
 
     bot.driver.submit_view(view["id"], GOOD | {"address_type": None, "address_type_number": "12"})
     assert set(bot.slack.view_errors[view["id"]]) == {block_id("address_type")}
     bot.driver.submit_view(view["id"], GOOD | {"country": "CA", "state": "ON", "zip": "97204"})
     assert "M4C 5K7" in bot.slack.view_errors[view["id"]][block_id("zip")]
-    assert e911_requests(bot) == []
+    assert requests_to(bot, containing="e911") == []
 
 
 def test_create_geocode_failure_shows_flowroute_error_and_creates_nothing(bot):
@@ -169,7 +154,7 @@ def test_update_opens_loading_then_prefilled_form_and_patches_only_changes(bot):
     bot.driver.submit_view(view["id"], {"label": "Seattle HQ <3rd floor>", "zip": "98104"})
     announced = wait_for_text(bot, "updated E911 address", ephemeral=False)
     assert "Seattle HQ &lt;3rd floor&gt;: 1218 3rd Ave Suite 600, Seattle WA 98104, US" in announced.text
-    [patch] = e911_requests(bot, "PATCH")
+    [patch] = requests_to(bot, "PATCH", containing="e911")
     assert patch.path == "/v2/e911s/1"
     assert patch.json == {"data": {"type": "e911", "attributes": {"label": "Seattle HQ <3rd floor>", "zip": "98104"}}}
     stored = bot.sandbox.e911("1")
@@ -181,7 +166,7 @@ def test_update_with_nothing_changed_says_so(bot):
     view = open_form(bot, "e911 update 2", E911_UPDATE_VIEW)
     bot.driver.submit_view(view["id"])
     assert "Nothing changed" in bot.slack.view_errors[view["id"]][block_id("label")]
-    assert e911_requests(bot, "PATCH") == []
+    assert requests_to(bot, "PATCH", containing="e911") == []
 
 
 def test_update_of_unknown_address_says_why(bot):
@@ -290,6 +275,6 @@ def test_update_can_remove_the_unit_on_purpose(bot):
 
     bot.driver.submit_view(view["id"], {"address_type": "none", "address_type_number": ""})
     wait_for_text(bot, "updated E911 address", ephemeral=False)
-    [patch] = e911_requests(bot, "PATCH")
+    [patch] = requests_to(bot, "PATCH", containing="e911")
     assert patch.json["data"]["attributes"] == {"address_type": None, "address_type_number": None}
     assert bot.sandbox.e911("2")["address_type"] is None

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION, sms_segments
-from tests.harness import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text
+from flowroute_api import sms_segments
+from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION
+from tests.helpers.bot import ADMIN, USER, requests_to, shown, texts, wait_for_edit, wait_for_text
 
 OURS = "12065550100"  # seeded account number "Seattle support"
 THEIRS = "14255551234"  # seeded outside number
@@ -15,11 +16,11 @@ SEND = ("POST", "/v2.1/messages")
 # --- helpers ----------------------------------------------------------------------------------------
 
 def sends(bot):
-    return [r for r in bot.sandbox.requests if (r.method, r.path) == SEND]
+    return requests_to(bot, *SEND)
 
 
 def mdr_lists(bot):
-    return [r for r in bot.sandbox.requests if (r.method, r.path) == ("GET", "/v2.1/messages")]
+    return requests_to(bot, "GET", "/v2.1/messages")
 
 
 def fields_of(message) -> dict:

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from handlers.common import number_text
-from handlers.numbers import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION, ROUTES_SET_OPEN_ACTION
-from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, wait_for_text, writes
+from blocks.text import number_text
+from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
+from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
+from tests.helpers.bot import ADMIN, OPS, USER, requests_to, shown, texts, wait_for_edit, wait_for_text, writes
 
 FOR_SALE = "12065550142"  # seeded: seattle, setup $1.00, $1.25 a month
 FOR_SALE_SF = "14155550123"  # seeded: sanfrancisco, setup $3.50, $2.50 a month
@@ -16,10 +17,6 @@ ADMIN_ONLY = "only Flowroute admins"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-def requests_to(bot, method, path=None):
-    return [r for r in bot.sandbox.requests if r.method == method and (path is None or r.path == path)]
-
 
 def button(bot, message, action_id):
     found = [b for b in bot.driver.buttons(message) if b["action_id"] == action_id]

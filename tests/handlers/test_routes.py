@@ -2,8 +2,8 @@
 
 import json
 
-from handlers.common import actions, button
-from handlers.routes import (
+from blocks.kit import actions, button
+from handlers.routes.ids import (
     ROUTES_ALIAS_BLOCK,
     ROUTES_DELETE_ACTION,
     ROUTES_EDGE_BLOCK,
@@ -15,7 +15,7 @@ from handlers.routes import (
     ROUTES_TYPE_BLOCK,
     ROUTES_VALUE_BLOCK,
 )
-from tests.harness import ADMIN, OPS, USER, shown, texts, wait_for_edit, writes
+from tests.helpers.bot import ADMIN, OPS, USER, shown, texts, wait_for_edit, writes
 
 SEATTLE_SUPPORT = "12065550100"  # seeded: primary route 1 (office-pbx), failover 0 (sip-reg)
 SEATTLE_SALES = "12065550101"  # seeded: primary route 0, no failover
@@ -422,7 +422,8 @@ def many_routes(count):
 
 
 def test_a_large_account_still_gives_valid_selects_and_lists():
-    from handlers.routes import routes_list_message, set_routes_view
+    from handlers.routes.assign import set_routes_view
+    from handlers.routes.listing import routes_list_message
     from sandbox.slack import blocks_errors, view_errors
 
     view = set_routes_view(SEATTLE_SUPPORT, many_routes(150), "240", None, {"number": SEATTLE_SUPPORT})

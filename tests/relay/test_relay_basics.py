@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.relay.conftest import REMOTE, SALES, SEATTLE, post_text, posted_ids, relay_posts
+from tests.helpers.relay import REMOTE, SALES, SEATTLE, post_text, posted_ids, relay_posts
 
 
 def test_an_inbound_sms_is_posted_once_in_the_subscribed_channel(relay_bot):

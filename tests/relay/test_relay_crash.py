@@ -10,12 +10,12 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from bot.relay import STARTED
-from bot.storage import Store
-from handlers.inbox import RELAY_EVENT
+from core.storage import Store
+from relay.posts import RELAY_EVENT
+from relay.recover import STARTED
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.harness import SIGNING_SECRET
-from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
+from tests.helpers.bot import SIGNING_SECRET
+from tests.helpers.relay import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 

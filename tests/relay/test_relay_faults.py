@@ -5,7 +5,7 @@ import time
 import pytest
 
 from flowroute_api import FlowrouteError, ServerError
-from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids, relay_posts
+from tests.helpers.relay import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids, relay_posts
 
 
 def in_time_order(sandbox, ids: list[str]) -> list[str]:

@@ -5,8 +5,8 @@ import string
 
 import pytest
 
-from handlers.common import escape
-from tests.relay.conftest import REMOTE, SEATTLE, relay_posts
+from blocks.text import escape
+from tests.helpers.relay import REMOTE, SEATTLE, relay_posts
 
 SECTION_LIMIT = 3000  # Slack: a section block's text is at most 3000 characters
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.relay.conftest import CHICAGO, SALES, SEATTLE, posted_ids
+from tests.helpers.relay import CHICAGO, SALES, SEATTLE, posted_ids
 from tests.relay.test_relay_volume import send_all
 
 

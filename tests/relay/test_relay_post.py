@@ -1,7 +1,7 @@
 """What a relayed post shows: the body literally (no pings, no forged links), sender, recipient, time, id."""
 
-from handlers.inbox import RELAY_EVENT, relay_post
-from tests.relay.conftest import REMOTE, SEATTLE, post_text, relay_posts
+from relay.posts import RELAY_EVENT, relay_post
+from tests.helpers.relay import REMOTE, SEATTLE, post_text, relay_posts
 
 HOSTILE = "hey <!channel> & <@U123> see <http://evil|click> a<b>c *bold*"
 
@@ -46,13 +46,13 @@ def test_the_post_builder_is_pure_and_keeps_long_bodies_within_slack_limits():
 def test_a_failed_media_download_leaves_a_line_instead_of_losing_the_text(make_bot, tmp_path):
     from sandbox.flowroute import FlowrouteSandbox
     from tests.conftest import ACCESS_KEY, SECRET_KEY
-    from tests.harness import BotHarness
-    from tests.relay.conftest import fast_config
+    from tests.helpers.bot import BotHarness
+    from tests.helpers.relay import fast_config
 
     with FlowrouteSandbox(ACCESS_KEY, SECRET_KEY, media_ttl=0) as sandbox:  # every media link already expired
         bot = BotHarness(tmp_path / "m.db", sandbox, make_bot().slack, env={"FLOWROUTE_BOT_INBOX_CHANNEL": "C0OPS"})
         try:
-            relay = bot.deps.extras["relay"]
+            relay = bot.relay
             relay.config = fast_config()
             relay.poll_now()
             sandbox.inject_message(REMOTE, SEATTLE, "see the picture", media_urls=["https://example.com/x.png"])

@@ -1,6 +1,6 @@
 """A bot on a new, empty disk rebuilds its relay state from its own Slack posts: no replay, no gap."""
 
-from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
+from tests.helpers.relay import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
 
 
 def test_an_empty_database_after_relaying_reposts_nothing_and_delivers_what_came_while_down(relay_bot):

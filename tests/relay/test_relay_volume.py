@@ -3,7 +3,7 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from tests.relay.conftest import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids, relay_posts
+from tests.helpers.relay import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids, relay_posts
 
 
 def send_all(bot, expected: int, timeout: float = 20.0) -> None:

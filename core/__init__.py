@@ -1,0 +1,1 @@
+"""Settings, storage, the typed dependencies, the two kinds of failure, audit and act-once."""

@@ -1,0 +1,103 @@
+"""`/flowroute e911 associate|disconnect|delete`: associate directly; confirm removals, then act once."""
+
+from __future__ import annotations
+
+from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
+from blocks.text import escape, number_text
+from core.commands import CommandContext, decode_value
+from core.deps import Deps
+from core.errors import UserError
+from core.work import in_background
+from flowroute_api import FlowrouteError, attributes
+from handlers.e911.ids import E911_CANCEL_ACTION, E911_CONFIRM_ACTION, E911_CONFIRM_BLOCK
+from handlers.e911.show import _number_line, address_line, e911_numbers
+
+
+def e911_associate_command(ctx: CommandContext) -> None:
+    number, address_id = ctx.args["NUMBER"], ctx.args["ADDRESS_ID"]
+    client = ctx.deps.flowroute
+    record = client.get_e911(address_id)["data"]  # a 404 here stops before anything is written
+    target = f"{number_text(number)} → address {address_id}"
+    ctx.deps.audit.audited(ctx.user_id, "e911 associate", target, client.associate_e911, number, address_id)
+    ctx.respond(response_type="in_channel", **message(
+        f":white_check_mark: <@{ctx.user_id}> gave {number_text(number)} the E911 address "
+        f"`{escape(address_id)}` ({address_line(attributes(record))})."))
+
+
+def e911_disconnect_command(ctx: CommandContext) -> None:
+    number = ctx.args["NUMBER"]
+    ctx.respond(**confirmation_message(
+        "disconnect", number, f"Remove the E911 address from {number_text(number)}?",
+        "Emergency calls from this number will no longer carry a registered address.", "Remove"))
+
+
+def e911_delete_command(ctx: CommandContext) -> None:
+    address_id = ctx.args["ADDRESS_ID"]
+    client = ctx.deps.flowroute
+    record = client.get_e911(address_id)["data"]
+    numbers = e911_numbers(client, address_id)
+    warning = "No numbers use it."
+    if numbers:
+        shown = ", ".join(_number_line(n)[2:] for n in numbers[:10])
+        warning = (f":warning: {len(numbers)} number(s) still use it ({shown}); Flowroute refuses to delete "
+                   "an address until they are disconnected.")
+    ctx.respond(**confirmation_message(
+        "delete", address_id, f"Delete E911 address `{escape(address_id)}`?",
+        f"{address_line(attributes(record))}\n{warning}", "Delete"))
+
+
+def confirmation_message(op: str, target: str, question: str, detail: str, verb: str) -> dict:
+    """A danger button with Slack's confirm dialog and a nonce, so the change happens once."""
+    value = {"op": op, "t": target, "n": new_nonce()}
+    dialog = confirm_dialog(f"{verb}?", question, verb, danger=True)
+    blocks = [
+        section(f"*{question}*\n{detail}"),
+        actions(button(verb, E911_CONFIRM_ACTION, value, style="danger", confirm=dialog),
+                button("Cancel", E911_CANCEL_ACTION, value), block_id=E911_CONFIRM_BLOCK),
+    ]
+    return message(question, blocks)
+
+
+def e911_confirm_clicked(deps: Deps, ack, body, respond) -> None:
+    ack()
+    in_background(deps, respond, e911_confirm_work, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+
+
+def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
+    deps.audit.require_admin(user_id, "change E911 settings")
+    op, target, key = _confirmation(value)
+    client = deps.flowroute
+    if op == "disconnect":
+        what, call = f"{number_text(target)}", client.disconnect_e911
+        done = f"removed the E911 address from {number_text(target)}"
+    else:
+        what, call = f"address {target}", client.delete_e911
+        done = f"deleted E911 address `{escape(target)}`"
+    try:
+        deps.audit.act_once(user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
+                            target=what, call=lambda: call(target))
+    except FlowrouteError as error:
+        respond(replace_original=True, text=f":warning: Could not {op} {escape(what)}: {escape(error)}")
+        return
+    respond(replace_original=True, text=f":white_check_mark: Done: {done}.")
+    respond(response_type="in_channel", replace_original=False, text=f":white_check_mark: <@{user_id}> {done}.")
+
+
+def e911_cancel_clicked(deps: Deps, ack, body, respond) -> None:
+    ack()
+    in_background(deps, respond, e911_cancel_work, deps, body["user"]["id"], body["actions"][0].get("value"), respond)
+
+
+def e911_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
+    _, _, key = _confirmation(value)
+    claimed = deps.store.claim(key, user_id)
+    text = "Cancelled; nothing was changed." if claimed else "That was already done (or cancelled)."
+    respond(text=text, replace_original=claimed, response_type="ephemeral")
+
+
+def _confirmation(value: str) -> tuple[str, str, str]:
+    state = decode_value(value)
+    op, target, nonce = state.get("op"), state.get("t"), state.get("n")
+    if op not in ("disconnect", "delete") or not target or not nonce:
+        raise UserError("That button is out of date; run the command again.")
+    return op, str(target), f"e911 {op}:{target}:{nonce}"

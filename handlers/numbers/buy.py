@@ -1,0 +1,138 @@
+"""`/flowroute numbers search|buy`: offers with a Buy button that buys once per button."""
+
+from __future__ import annotations
+
+from blocks.kit import button, confirm_dialog, context, header, message, new_nonce, section
+from blocks.text import money, number_text
+from core.commands import CommandContext, decode_value
+from core.deps import Deps
+from core.errors import UserError
+from core.work import in_background
+from flowroute_api import NotFoundError, attributes, normalize_number
+from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_BUY_ACTION
+from handlers.numbers.lists import _number_filters, _paging, _place, _range_note, _with_pager
+
+
+def _costs(fields: dict) -> tuple[float | None, float | None]:
+    def as_float(value):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+
+    return as_float(fields.get("setup_cost")), as_float(fields.get("monthly_cost"))
+
+
+def buy_button(number: str, setup, monthly) -> dict:
+    """A Buy button whose confirm dialog shows both costs; the nonce makes each button buy at most once."""
+    dialog = confirm_dialog(
+        "Buy this number?",
+        f"Buy *{number_text(number)}* for {money(setup)} setup and {money(monthly)} a month? "
+        "It is added to the Flowroute account and billed right away.",
+        confirm="Buy",
+    )
+    value = {"number": number, "setup": setup, "monthly": monthly, "nonce": new_nonce()}
+    return button("Buy", NUMBERS_BUY_ACTION, value, style="primary", confirm=dialog)
+
+
+def offer_section(resource: dict) -> dict:
+    """One purchasable number: where it is, what it costs, and its Buy button."""
+    fields = attributes(resource)
+    number = str(fields.get("value") or resource.get("id"))
+    setup, monthly = _costs(fields)
+    text = (f"*{number_text(number)}*  {_place(fields)}\n"
+            f"Setup {money(setup)} · {money(monthly)} a month")
+    block = section(text, accessory=buy_button(number, setup, monthly))
+    block["block_id"] = f"{NUMBER_BLOCK}_{number}"
+    return block
+
+
+def numbers_search_page(deps: Deps, opts: dict) -> dict:
+    paging = _paging(opts)
+    place = {"state": opts.get("state"), "rate_center": opts.get("rate_center")}
+    result = deps.flowroute.search_numbers(**_number_filters(opts), **place, **paging)
+    offers = (result.get("data") or [])[:25]  # the parser caps --limit at 25; a message holds 50 blocks
+    if not offers:
+        return message("No numbers for sale match that search." if paging["offset"] == 0 else "No more numbers.")
+    blocks = [header("Numbers for sale"), *[offer_section(resource) for resource in offers]]
+    blocks.append(context(f"{_range_note(paging, len(offers))}. Buying asks you to confirm the cost first."))
+    opts = {**opts, **paging}
+    text = "Numbers for sale: " + ", ".join(number_text(attributes(r).get("value") or r.get("id")) for r in offers)
+    return message(text, _with_pager(blocks, "numbers search", opts, result))
+
+
+def find_offer(deps: Deps, number: str) -> dict | None:
+    """The inventory entry for exactly `number`, or None when it is not for sale."""
+    # Guess: searching ends_with the 10 national digits finds exactly this number; starts_with would need
+    # Flowroute's country-code handling (it prefixes 1 unless given +cc), which is [UNCONFIRMED] for 11 digits.
+    result = deps.flowroute.search_numbers(ends_with=number[1:], limit=10)
+    for resource in result.get("data") or []:
+        if str(attributes(resource).get("value") or resource.get("id")) == number:
+            return resource
+    return None
+
+
+def numbers_buy_command(ctx: CommandContext) -> None:
+    number = ctx.args["NUMBER"]
+    offer = find_offer(ctx.deps, number)
+    if offer is None:
+        raise UserError(_not_for_sale(ctx.deps, number))
+    blocks = [offer_section(offer), context("Check the cost, then press *Buy* and confirm.")]
+    ctx.respond(**message(f"Buy {number_text(number)}? Confirm with the Buy button.", blocks))
+
+
+def _not_for_sale(deps: Deps, number: str) -> str:
+    try:
+        deps.flowroute.get_number(number)
+    except NotFoundError:
+        return (f":no_entry_sign: {number_text(number)} is not for sale on Flowroute. "
+                f"Try `/flowroute numbers search --ends-with {number[-4:]}` for similar numbers.")
+    return f":information_source: {number_text(number)} is already on your account; nothing to buy."
+
+
+def numbers_buy_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> None:
+    ack()
+    in_background(deps, respond, numbers_buy_work, deps, body, action, respond)
+
+
+def numbers_buy_work(deps: Deps, body: dict, action: dict, respond) -> None:
+    offer = decode_value(action.get("value"))
+    user_id, number = _act_on_number(
+        deps, body, offer, verb="buy", call=deps.flowroute.purchase_number,
+        already="the purchase is done or in progress. Check with `/flowroute numbers show {number}`.")
+    costs = f"{money(offer.get('setup'))} setup, {money(offer.get('monthly'))} a month"
+    done = f":white_check_mark: <@{user_id}> bought *{number_text(number)}* ({costs})."
+    respond(replace_original=True, **_replace_block(body, action, done))
+    respond(response_type="in_channel", replace_original=False, text=done)
+
+
+def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, already: str) -> tuple[str, str]:
+    """A confirmed Buy or Release click: admins only, once per button, audited; returns (user, number)."""
+    user_id = body["user"]["id"]
+    deps.audit.require_admin(user_id, f"{verb} numbers")
+    number = _button_number(value)
+    deps.audit.act_once(
+        user_id, f"numbers {verb}:{number}:{value.get('nonce')}",
+        already=f"This {verb.capitalize()} button was already used for {number_text(number)}: "
+        + already.format(number=number),
+        action=f"numbers {verb}", target=number_text(number), call=lambda: call(number),
+    )
+    return user_id, number
+
+
+def _button_number(value: dict) -> str:
+    try:
+        return normalize_number(str(value.get("number")))
+    except ValueError:
+        raise UserError("That button is out of date; run the command again.") from None
+
+
+def _replace_block(body: dict, action: dict, done_text: str) -> dict:
+    """The clicked message with the bought number's block replaced by `done_text`, so a search list keeps
+    its other offers; when no other Buy button is left (a `numbers buy` confirmation), just the result."""
+    blocks = ((body.get("message") or {}).get("blocks")) or []
+    block_id = action.get("block_id")
+    kept = [section(done_text) if block.get("block_id") == block_id else block for block in blocks]
+    if not any((block.get("accessory") or {}).get("action_id") == NUMBERS_BUY_ACTION for block in kept):
+        kept = [section(done_text)]
+    return message(done_text, kept)

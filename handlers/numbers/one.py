@@ -1,0 +1,130 @@
+"""One account number: `/flowroute numbers show|alias|release` (release confirmed, then once)."""
+
+from __future__ import annotations
+
+from blocks.kit import actions, button, confirm_dialog, context, fields_section, header, message, new_nonce, section
+from blocks.text import escape, number_text
+from core.commands import CommandContext, decode_value
+from core.deps import Deps
+from core.work import in_background
+from flowroute_api import attributes
+from handlers.e911.show import address_line
+from handlers.numbers.buy import _act_on_number
+from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
+from handlers.numbers.lists import _place
+from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
+
+
+def _included(details: dict, kind: str, ref: dict | None) -> dict | None:
+    """The `included` resource a relationship points to (types differ between docs: match by id too)."""
+    data = (ref or {}).get("data")
+    if not isinstance(data, dict) or data.get("id") is None:
+        return None
+    for resource in details.get("included") or []:
+        if str(resource.get("id")) == str(data["id"]) and str(resource.get("type", "")).startswith(kind):
+            return resource
+    return {"type": data.get("type"), "id": data.get("id"), "attributes": {}}
+
+
+def route_text(route: dict | None) -> str:
+    if route is None:
+        return "_none_"
+    fields = attributes(route)
+    name = fields.get("alias") or f"route {route.get('id')}"
+    kind = fields.get("route_type") or "route"
+    value = fields.get("value")
+    detail = f" → `{escape(value)}`" if value else ""
+    return f"{escape(name)} ({escape(kind)}){detail}"
+
+
+def e911_text(address: dict | None) -> str:
+    """The number's E911 address on one line, the way `/flowroute e911` shows addresses."""
+    return "_none_" if address is None else address_line(attributes(address))
+
+
+def cnam_text(cnam: dict | None) -> str:
+    if cnam is None:
+        return "_none_"
+    a = attributes(cnam)
+    state = "" if a.get("is_approved") in (None, True) else " (pending approval)"
+    return f"{escape(a.get('value') or 'record ' + str(cnam.get('id')))}{state}"
+
+
+def release_button(number: str, label: str = "Release") -> dict:
+    dialog = confirm_dialog(
+        "Release this number?",
+        f"Release *{number_text(number)}*? Calls and messages to it stop, billing stops, and it goes back "
+        "to Flowroute's inventory. This cannot be undone.",
+        confirm="Release", danger=True,
+    )
+    value = {"number": number, "nonce": new_nonce()}
+    return button(label, NUMBERS_RELEASE_ACTION, value, style="danger", confirm=dialog)
+
+
+def details_message(details: dict) -> dict:
+    """A number's details: alias, type, place, routes, E911, CNAM; buttons for routes and release."""
+    data = details.get("data") or {}
+    fields, relations = attributes(data), data.get("relationships") or {}
+    number = str(fields.get("value") or data.get("id"))
+    lookups = fields.get("cnam_lookups_enabled")
+    pairs = [
+        ("Alias", escape(fields.get("alias")) or "_none_"),
+        ("Type", escape(fields.get("number_type") or "n/a")),
+        ("Rate center", _place(fields)),
+        ("CNAM lookups", "on" if lookups else "off" if lookups is not None else "n/a"),
+        ("Primary route", route_text(_included(details, "route", relations.get("primary_route")))),
+        ("Failover route", route_text(_included(details, "route", relations.get("failover_route")))),
+        ("E911 address", e911_text(_included(details, "e911", relations.get("e911_address")))),
+        ("CNAM", cnam_text(_included(details, "cnam", relations.get("cnam_preset")))),
+    ]
+    blocks = [
+        header(number_text(number)),
+        fields_section(pairs),
+        actions(
+            button("Set routes", ROUTES_SET_OPEN_ACTION, {"number": number}),
+            release_button(number),
+            block_id=f"{NUMBER_BLOCK}_{number}",
+        ),
+    ]
+    return message(f"{number_text(number)}: " + "; ".join(f"{label} {value}" for label, value in pairs), blocks)
+
+
+def numbers_show_command(ctx: CommandContext) -> None:
+    ctx.respond(**details_message(ctx.deps.flowroute.get_number(ctx.args["NUMBER"])))
+
+
+def numbers_alias_command(ctx: CommandContext) -> None:
+    number, alias = ctx.args["NUMBER"], ctx.args["TEXT"]
+    ctx.deps.audit.audited(ctx.user_id, "numbers alias", f"{number_text(number)} → {alias}",
+                           ctx.deps.flowroute.update_number, number, alias=alias)
+    ctx.respond(
+        response_type="in_channel",
+        text=f":label: <@{ctx.user_id}> set the alias of *{number_text(number)}* to “{escape(alias)}”.",
+    )
+
+
+def numbers_release_command(ctx: CommandContext) -> None:
+    """Ask first: show what is about to go (alias, routes) with a danger button that releases on click."""
+    details = ctx.deps.flowroute.get_number(ctx.args["NUMBER"])
+    data = details.get("data") or {}
+    number = str(attributes(data).get("value") or data.get("id") or ctx.args["NUMBER"])
+    alias = attributes(data).get("alias")
+    named = f" ({escape(alias)})" if alias else ""
+    text = f":warning: Release *{number_text(number)}*{named} from the Flowroute account? This cannot be undone."
+    blocks = [section(text, accessory=release_button(number, "Release…"))]
+    blocks[0]["block_id"] = f"{NUMBER_BLOCK}_{number}"
+    blocks.append(context("Press *Release* and confirm, or ignore this message to keep the number."))
+    ctx.respond(**message(f"Release {number_text(number)}? Confirm with the Release button.", blocks))
+
+
+def numbers_release_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> None:
+    ack()
+    in_background(deps, respond, numbers_release_work, deps, body, action, respond)
+
+
+def numbers_release_work(deps: Deps, body: dict, action: dict, respond) -> None:
+    user_id, number = _act_on_number(deps, body, decode_value(action.get("value")), verb="release",
+                                     call=deps.flowroute.release_number, already="the release is done or in progress.")
+    done = f":wastebasket: <@{user_id}> released *{number_text(number)}*; it is no longer on the account."
+    respond(replace_original=True, **message(done, [section(done)]))
+    respond(response_type="in_channel", replace_original=False, text=done)

@@ -1,0 +1,64 @@
+"""`/flowroute routes delete`: confirm, then delete once (a route still in use is explained)."""
+
+from __future__ import annotations
+
+from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
+from blocks.text import escape
+from core.commands import CommandContext, decode_value
+from core.deps import Deps
+from core.errors import Reply, UserError
+from core.work import in_background
+from flowroute_api import FlowrouteError, ForbiddenError, attributes
+from handlers.routes.ids import BUILTIN_ROUTE_ID, ROUTES_DELETE_ACTION
+from handlers.routes.listing import fetch_all_routes, resolve_route, route_label
+
+
+def routes_delete_command(ctx: CommandContext) -> None:
+    route = resolve_route(fetch_all_routes(ctx.deps.flowroute), ctx.args["ROUTE"])
+    if str(route.get("id")) == BUILTIN_ROUTE_ID:
+        raise UserError("Route `0` (sip-reg) is Flowroute's built-in default route; it cannot be deleted.")
+    ctx.respond(**delete_confirmation(route, new_nonce()))
+
+
+def delete_confirmation(route: dict, nonce: str) -> dict:
+    alias = str(attributes(route).get("alias") or route.get("id"))
+    text = f"Delete route {route_label(route)}, id `{escape(route.get('id'))}`? This cannot be undone."
+    dialog = confirm_dialog("Delete this route?", f"Route *{escape(alias)}* will be deleted from the account.",
+                            confirm="Delete", deny="Keep it", danger=True)
+    value = {"id": str(route.get("id")), "alias": alias[:100], "n": nonce}
+    delete = button("Delete route", ROUTES_DELETE_ACTION, value, style="danger", confirm=dialog)
+    return message(text, [section(text), actions(delete, block_id="routes_delete_confirm")])
+
+
+def routes_delete_clicked(deps: Deps, ack, body, action, respond) -> None:
+    ack()
+    in_background(deps, respond, routes_delete_work, deps, body["user"]["id"], action.get("value"), respond)
+
+
+def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply) -> None:
+    deps.audit.require_admin(user_id, "delete routes")
+    state = decode_value(raw_value)
+    route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), state.get("n")
+    if not route_id or not nonce:
+        raise UserError("That button is out of date; run the command again.")
+    try:
+        deps.audit.act_once(user_id, f"routes delete:{route_id}:{nonce}",
+                            already="That route deletion is already done or in progress.",
+                            action="routes delete", target=f"{alias} ({route_id})",
+                            call=lambda: deps.flowroute.delete_route(route_id))
+    except ForbiddenError as error:
+        respond(text=still_in_use_text(alias, error), replace_original=True)
+        return
+    text = f":wastebasket: <@{user_id}> deleted route *{escape(alias)}* (id `{escape(route_id)}`)."
+    respond(text=text, blocks=[section(text)], replace_original=True)
+
+
+def still_in_use_text(alias: str, error: FlowrouteError) -> str:
+    # Guess: a 403 that mentions numbers is the documented "This Route has numbers still associated to it."
+    if "number" in f"{error.title or ''} {error.detail or ''}".lower():
+        return (
+            f":warning: Route *{escape(alias)}* is still used by one or more numbers, so Flowroute kept it "
+            f"({escape(error)}). Point those numbers at another route with `/flowroute routes set NUMBER`, "
+            "then delete it again."
+        )
+    return f":warning: Route *{escape(alias)}* was not deleted: {escape(error)}"

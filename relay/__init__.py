@@ -1,0 +1,1 @@
+"""The inbound feature: poll (fetch, save), send (notify), recovery from Slack metadata, threads and replies."""
