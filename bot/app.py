@@ -19,8 +19,11 @@ from handlers.common import Deps
 
 log = logging.getLogger("flowroute_bot")
 
-LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
-WORK_THREADS = 16
+LISTENER_THREADS = 32  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
+# Flowroute work is I/O-bound (each call mostly waits on the network), so a burst of commands gets one
+# thread each instead of queueing behind a few; bounded, and Flowroute's 429s are still honoured by the
+# client's Retry-After handling.
+WORK_THREADS = 96
 
 
 def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) -> Deps:
@@ -33,7 +36,8 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
     )
     client = flowroute or FlowrouteClient(
-        settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url
+        settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url,
+        pool_size=WORK_THREADS,
     )
     executor = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
     deps = Deps(settings=settings, flowroute=client, store=store, slack=slack, executor=executor)

@@ -49,6 +49,7 @@ class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamM
         max_retries: int = 3,
         backoff_factor: float = 0.5,
         max_retry_after: float = 30,
+        pool_size: int = 10,
     ):
         if not access_key or not secret_key:
             raise ValueError("both the Flowroute access key and secret key are required")
@@ -59,7 +60,8 @@ class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamM
         self._session = session if session is not None else requests.Session()
         retry = FlowrouteRetry.build(max_retries, backoff_factor, max_retry_after)
         # Mounted on our base URL only, so a caller's session keeps its own behaviour elsewhere.
-        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry))
+        # pool_size: connections kept for reuse; give it the number of threads that call at once.
+        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
 
     def __repr__(self) -> str:
         return f"FlowrouteClient(base_url={self.base_url!r}, access_key={_mask(self._access_key)!r})"
