@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot` (HTTP or Socket Mode) and `python -m bot console` (the demo)."""
+"""Entry point: `python -m bot` (HTTP or Socket Mode), `python -m bot console` (the demo), `--help`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,34 @@ import signal
 import sys
 import threading
 
+PROGRAM = "flowroute-slack-ops"
+USAGE = """usage: python -m bot            run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)
+       python -m bot console    the demo: a terminal chat against local stand-ins of Slack and Flowroute
+       python -m bot --help     this text
+
+Settings come from the environment, then from .env in the working directory (the environment wins):
+"""
+
+log = logging.getLogger("flowroute_bot")
+
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_logging
+    from bot.settings import SettingsError, load_env_file, log_settings, settings_table
+
+    if argv[:1] in (["--help"], ["-h"]):
+        print(USAGE + "\n" + settings_table())
+        return 0
+    if argv and argv[0] != "console":
+        print(f"{PROGRAM}: unknown argument {argv[0]!r} (try --help)", file=sys.stderr)
+        return 2
+    load_env_file()
+    try:
+        levels = log_settings(os.environ)
+        configure_logging(levels["log_level"], levels["log_format"])
+    except SettingsError as error:
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        return 2
     if argv[:1] == ["console"]:
         from sandbox.console import main as console_main  # the demo only; never on the production path
 
@@ -22,23 +44,74 @@ def main(argv: list[str]) -> int:
 
 
 def run_bot() -> int:
-    from bot.app import build_deps, create_app, shutdown
     from bot.settings import Settings, SettingsError
+    from bot.startup import CredentialRefused
 
     try:
         settings = Settings.from_env(os.environ)
     except SettingsError as error:
-        print(f"flowroute-slack-ops: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
         return 2
-    deps = build_deps(settings)
-    app = create_app(settings, deps)
-    _start_scheduler(deps)
     try:
-        if settings.socket_mode:
-            return _run_socket_mode(app, settings)
-        return _run_http(app, settings, deps.extras.get("media"))
-    finally:
+        return _serve(settings)
+    except CredentialRefused as error:
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(settings) -> int:
+    """HTTP server first (/healthz says why not ready), then the checks, then Slack and the scheduler."""
+    from bot.app import build_deps, create_app, shutdown
+    from bot.health import Health
+    from bot.server import HttpServer, SlackGate, make_wsgi_app
+    from bot.startup import wait_for_services
+
+    log.info("Starting in %s on port %s; relay polls every %s s; %s", _mode(settings), settings.port,
+             settings.poll_seconds, _features(settings))
+    deps = build_deps(settings)
+    health = Health(settings.poll_seconds, deps.extras.get("relay"))
+    gate = SlackGate(health)
+    try:
+        server = HttpServer(make_wsgi_app(gate), port=settings.port)
+    except OSError as error:
         shutdown(deps)
+        print(f"{PROGRAM}: PORT {settings.port} cannot be used: {error.strerror or error}", file=sys.stderr)
+        return 2
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    server.start()
+    try:
+        slack_auth = wait_for_services(settings, health, stopping)
+        if slack_auth is None:
+            return 0  # stopped while waiting
+        log.info("Slack (team %s, bot %s) and Flowroute answer", slack_auth.get("team_id"), slack_auth.get("user_id"))
+        app = create_app(settings, deps, verify_token=False)  # auth.test already passed just now
+        if settings.socket_mode:
+            return _run_socket_mode(app, settings, gate, deps, stopping)
+        gate.open(app, deps.extras.get("media"))
+        _start_scheduler(deps)
+        log.info("Serving Slack requests at POST /slack/events on port %s", server.port)
+        stopping.wait()
+        return 0
+    finally:
+        log.info("Shutting down")
+        server.stop()
+        shutdown(deps)
+        log.info("Stopped")
+
+
+def _mode(settings) -> str:
+    return "Socket Mode" if settings.socket_mode else "HTTP mode"
+
+
+def _features(settings) -> str:
+    features = {
+        "inbox channel": settings.inbox_channel, "audit channel": settings.audit_channel,
+        "MMS replies (public URL)": settings.public_url, "thread senders": settings.senders,
+    }
+    listed = ", ".join(f"{name} {'on' if value else 'off'}" for name, value in features.items())
+    return f"{listed}; {len(settings.admins)} admin(s)"
 
 
 def _start_scheduler(deps) -> None:
@@ -47,34 +120,24 @@ def _start_scheduler(deps) -> None:
         scheduler.start()
 
 
-def _run_http(app, settings, media) -> int:
-    from bot.server import HttpServer, make_wsgi_app
-
-    ready = threading.Event()
-    server = HttpServer(make_wsgi_app(app, ready, media), port=settings.port)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    ready.set()
-    logging.getLogger("flowroute_bot").info("Serving Slack requests on port %s", server.port)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-def _run_socket_mode(app, settings) -> int:
+def _run_socket_mode(app, settings, gate, deps, stopping: threading.Event) -> int:
+    """Connect to Slack over a WebSocket; the HTTP server keeps serving /healthz (and media)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
     handler = SocketModeHandler(app, app_token=settings.slack_app_token)
-    signal.signal(signal.SIGTERM, lambda *_: handler.close())
     try:
-        handler.start()
+        handler.connect()
     except SlackApiError as error:
         # Typically a wrong or revoked app-level token: one clear line, not a traceback.
-        print(f"flowroute-slack-ops: Socket Mode could not connect: {error.response.get('error')}", file=sys.stderr)
+        print(f"{PROGRAM}: Socket Mode could not connect: {error.response.get('error')}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    gate.open(app, deps.extras.get("media"), events=False)  # events come over the WebSocket, unsigned
+    _start_scheduler(deps)
+    log.info("Connected to Slack in Socket Mode")
+    try:
+        stopping.wait()
+    finally:
         handler.close()
     return 0
 

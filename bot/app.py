@@ -47,19 +47,32 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
     return deps
 
 
-def create_app(settings: Settings, deps: Deps) -> App:
-    """Bolt's app with every listener registered; `auth.test` runs here, so a bad token fails fast."""
+def create_app(settings: Settings, deps: Deps, *, verify_token: bool = True) -> App:
+    """Bolt's app with every listener registered.
+
+    With `verify_token` Bolt calls auth.test here (a bad token raises BoltError); `python -m bot` has
+    just checked the token itself (bot/startup.py) and passes False, and Bolt asks on the first request.
+    """
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener")
     deps.extras["listener_executor"] = listeners
+    bolt_log = logging.getLogger("flowroute_bot.bolt")
+    bolt_log.addFilter(_not_token_skipped)
     app = App(
         client=deps.slack,
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
+        token_verification_enabled=verify_token,
         listener_executor=listeners,
-        logger=logging.getLogger("flowroute_bot.bolt"),
+        logger=bolt_log,
     )
     deps.extras["commands"] = handlers.register(app, deps)
     return app
+
+
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    """Drop Bolt's start-up warning that SLACK_BOT_TOKEN (read from the environment by Bolt itself) is
+    unused because we pass our own client, which carries that same token."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def shutdown(deps: Deps) -> None:

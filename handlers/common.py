@@ -156,6 +156,7 @@ def require_admin(deps: Deps, user_id: str, what: str = "make changes") -> None:
 def audit(deps: Deps, user_id: str, action: str, target: str, *, ok: bool, result: str) -> None:
     """Record a write in the audit table and announce it in the audit channel when one is set."""
     deps.store.save_audit(user_id=user_id, action=action, target=target, ok=ok, result=result)
+    log.info("Write by %s: %s %s -> %s", user_id, action, target, result if ok else f"failed: {result}")
     channel = deps.settings.audit_channel
     if not channel:
         return

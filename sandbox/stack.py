@@ -6,10 +6,9 @@ signed HTTP path as production, with a SlackDriver playing Slack's part.
 
 from __future__ import annotations
 
-import threading
-
 from bot.app import build_deps, create_app, shutdown
-from bot.server import EVENTS_PATH, HttpServer, make_wsgi_app
+from bot.health import Health
+from bot.server import EVENTS_PATH, HttpServer, SlackGate, make_wsgi_app
 from bot.settings import Settings
 from flowroute_api import FlowrouteClient
 from sandbox.flowroute import FlowrouteSandbox
@@ -45,15 +44,14 @@ class LocalBot:
         self.deps = build_deps(self.settings, flowroute=flowroute)
         try:
             self.app = create_app(self.settings, self.deps)
-            self.ready = threading.Event()
-            self.server = HttpServer(
-                make_wsgi_app(self.app, self.ready, self.deps.extras.get("media")), host="127.0.0.1", port=0
-            )
+            self.health = Health(self.settings.poll_seconds, self.deps.extras.get("relay"))
+            self.gate = SlackGate(self.health)
+            self.server = HttpServer(make_wsgi_app(self.gate), host="127.0.0.1", port=0)
         except BaseException:
             shutdown(self.deps)
             raise
         self.url = self.server.start()
-        self.ready.set()
+        self.gate.open(self.app, self.deps.extras.get("media"))
         self.driver = SlackDriver(emulator, self.url + EVENTS_PATH, signing_secret)
 
     @property
