@@ -36,6 +36,7 @@ import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.startup import connection_problem
 from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, normalize_number
 from handlers.conversations import Conversations, thread_start
 from handlers.inbox import RELAY_EVENT, SUBSCRIPTION_EVENT, relay_post
@@ -167,6 +168,8 @@ class Relay:
                 self._save_last_poll(started, ok=False, text=failure_line(error))
                 raise
             self._save_last_poll(started, ok=True, text=result.summary())
+            if result.new:
+                log.info("Poll: %s", result.summary())
             return result
 
     def _save_last_poll(self, started: datetime, *, ok: bool, text: str) -> None:
@@ -714,6 +717,8 @@ def failure_line(error: BaseException) -> str:
         return f"Slack {error.response.status_code} {error.response.get('error')}"
     if isinstance(error, FlowrouteError):
         return str(error)
+    if isinstance(error, OSError):
+        return f"Slack: {connection_problem(error)}"  # slack_sdk's URLError, socket errors
     return type(error).__name__
 
 

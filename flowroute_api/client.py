@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from .cnam import CnamMixin
 from .e911 import E911Mixin
@@ -144,6 +144,12 @@ def _parse_success(response: requests.Response, method: str, path: str) -> Any:
 def _describe(exc: Exception) -> str:
     """A short, secret-free description (read after "Flowroute ") of why no answer came back."""
     cause = getattr(exc.args[0], "reason", None) if exc.args else None
+    # urllib3's NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: test it first.
+    if isinstance(cause, NameResolutionError):
+        return "host name not found (DNS)"
+    if isinstance(cause, NewConnectionError):
+        refused = isinstance(cause.__context__, ConnectionRefusedError) or "refused" in str(cause).lower()
+        return "connection refused" if refused else "connection failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(cause, ConnectTimeoutError):
         return "connection timed out"
     if isinstance(exc, requests.exceptions.Timeout) or isinstance(cause, ReadTimeoutError):
