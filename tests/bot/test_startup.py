@@ -13,7 +13,7 @@ import requests
 
 from sandbox.flowroute import FlowrouteSandbox
 from sandbox.slack import SlackEmulator
-from tests.bot.test_main import ROOT, clean_env, free_port
+from tests.bot.test_main import clean_env, free_port
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 SIGNING_SECRET = "s3cret-signing"
@@ -22,7 +22,7 @@ FAST_RETRY = "0.05,0.2"  # FLOWROUTE_BOT_STARTUP_BACKOFF: first retry and longes
 
 def bot_env(tmp_path, *, slack_url: str, slack_token: str, flowroute_url: str, **extra) -> dict:
     return clean_env(
-        PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=slack_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_BOT_TOKEN=slack_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_url, FR_ACCESS_KEY=ACCESS_KEY, FR_SECRET_KEY=SECRET_KEY,
         FLOWROUTE_API_URL=flowroute_url, FLOWROUTE_BOT_DB=str(tmp_path / "bot.db"),
         **{"FLOWROUTE_BOT_STARTUP_BACKOFF": FAST_RETRY, **extra},
