@@ -181,7 +181,7 @@ def test_flowroute_down_then_up_with_json_logs(tmp_path, slack_emulator, running
     env = bot_env(tmp_path, slack_url=slack_emulator.api_url, slack_token=slack_emulator.token,
                   flowroute_url=f"http://127.0.0.1:{flowroute_port}", LOG_FORMAT="json")
     bot = running(env)
-    waiting = bot.not_ready_because("Flowroute")
+    waiting = bot.not_ready_because("Flowroute connection")
     assert waiting["reason"] == f"Flowroute connection refused (at http://127.0.0.1:{flowroute_port})"
     bot.wait_for(lambda: bot.log().count("Not ready: Flowroute connection refused") >= 2, "two attempts logged")
     with sandbox_on(flowroute_port):
