@@ -61,10 +61,9 @@ def run_bot() -> int:
 
 def _serve(settings) -> int:
     """HTTP server first (/healthz says why not ready), then the checks, then Slack and the scheduler."""
-    from bot.app import build_deps, create_app, shutdown
+    from bot.app import build_deps, shutdown
     from bot.health import Health
     from bot.server import HttpServer, SlackGate, make_wsgi_app
-    from bot.startup import wait_for_services
 
     log.info("Starting in %s on port %s; relay polls every %s s; %s", _mode(settings), settings.port,
              settings.poll_seconds, _features(settings))
@@ -82,11 +81,9 @@ def _serve(settings) -> int:
         signal.signal(signum, lambda *_: stopping.set())
     server.start()
     try:
-        slack_auth = wait_for_services(settings, health, stopping)
-        if slack_auth is None:
+        app = _build_app(settings, deps, health, stopping)
+        if app is None:
             return 0  # stopped while waiting
-        log.info("Slack (team %s, bot %s) and Flowroute answer", slack_auth.get("team_id"), slack_auth.get("user_id"))
-        app = create_app(settings, deps, verify_token=False)  # auth.test already passed just now
         if settings.socket_mode:
             return _run_socket_mode(app, settings, gate, deps, stopping)
         gate.open(app, deps.extras.get("media"))
@@ -99,6 +96,30 @@ def _serve(settings) -> int:
         server.stop()
         shutdown(deps)
         log.info("Stopped")
+
+
+def _build_app(settings, deps, health, stopping: threading.Event):
+    """Wait until Slack and Flowroute answer, then build Bolt's app (None if stopped first).
+
+    Bolt calls auth.test itself while building (and caches it for every request); should Slack stop
+    answering between our check and that call, we go back to waiting instead of crashing.
+    """
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackClientError
+
+    from bot.app import create_app
+    from bot.startup import connection_problem, wait_for_services
+
+    while True:
+        slack_auth = wait_for_services(settings, health, stopping)
+        if slack_auth is None:
+            return None
+        log.info("Slack (team %s, bot %s) and Flowroute answer", slack_auth.get("team_id"), slack_auth.get("user_id"))
+        try:
+            return create_app(settings, deps)
+        except (BoltError, SlackClientError, OSError) as error:
+            problem = connection_problem(error) if isinstance(error, OSError) else str(error)
+            log.warning("Slack's auth.test failed while building the app (%s); checking again", problem)
 
 
 def _mode(settings) -> str:

@@ -19,11 +19,11 @@ from handlers.common import Deps
 
 log = logging.getLogger("flowroute_bot")
 
-LISTENER_THREADS = 32  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
+LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
 # Flowroute work is I/O-bound (each call mostly waits on the network), so a burst of commands gets one
 # thread each instead of queueing behind a few; bounded, and Flowroute's 429s are still honoured by the
 # client's Retry-After handling.
-WORK_THREADS = 96
+WORK_THREADS = 128
 
 
 def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) -> Deps:
@@ -47,11 +47,12 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None) 
     return deps
 
 
-def create_app(settings: Settings, deps: Deps, *, verify_token: bool = True) -> App:
+def create_app(settings: Settings, deps: Deps) -> App:
     """Bolt's app with every listener registered.
 
-    With `verify_token` Bolt calls auth.test here (a bad token raises BoltError); `python -m bot` has
-    just checked the token itself (bot/startup.py) and passes False, and Bolt asks on the first request.
+    Bolt calls auth.test here and keeps the answer for every request (without it, the first requests
+    of a burst would each call auth.test); a refused token raises BoltError. `python -m bot` checks
+    Slack first (bot/startup.py), so this call is not what reports a bad token or an outage.
     """
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener")
     deps.extras["listener_executor"] = listeners
@@ -61,7 +62,6 @@ def create_app(settings: Settings, deps: Deps, *, verify_token: bool = True) -> 
         client=deps.slack,
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
-        token_verification_enabled=verify_token,
         listener_executor=listeners,
         logger=bolt_log,
     )

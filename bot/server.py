@@ -76,7 +76,7 @@ class HttpServer:
     by flag: `stop()` is prompt and leaves no thread behind.
     """
 
-    def __init__(self, wsgi, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 32):
+    def __init__(self, wsgi, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
         self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="flowroute-slack-ops")
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
