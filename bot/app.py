@@ -26,7 +26,10 @@ from relay.service import Relay
 log = logging.getLogger("flowroute_bot")
 
 LISTENER_THREADS = 16  # Bolt's pool: acks, modals opening; Flowroute work goes to the work pool
-WORK_THREADS = 16
+# Flowroute work is I/O-bound (each call mostly waits on the network), so a burst of commands gets one
+# thread each instead of queueing behind a few; bounded, and Flowroute's 429s are still honoured by the
+# client's Retry-After handling.
+WORK_THREADS = 128
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, 
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
     )
     client = flowroute or FlowrouteClient(
-        settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url
+        settings.flowroute_access_key, settings.flowroute_secret_key, base_url=settings.flowroute_api_url,
+        pool_size=WORK_THREADS,
     )
     work = executor or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work")
     audit = Audit(store, settings, slack)
@@ -75,28 +79,46 @@ def sender_client(settings: Settings) -> WebClient:
 
 def create_app(settings: Settings, *, flowroute: FlowrouteClient | None = None,
                executor: Executor | None = None) -> Process:
-    """The dependencies, the scheduler (unstarted) and Bolt's app with every listener registered.
-
-    `auth.test` runs here, so a bad token fails fast.
-    """
+    """The dependencies, the scheduler (unstarted) and Bolt's app with every listener registered."""
     scheduler = new_scheduler()
     deps = build_deps(settings, flowroute=flowroute, executor=executor, scheduler=scheduler)
-    add_jobs(scheduler, deps.relay, settings)
+    try:
+        return build_process(settings, deps, scheduler)
+    except BaseException:
+        close_deps(deps)
+        raise
+
+
+def build_process(settings: Settings, deps: Deps, scheduler: BackgroundScheduler) -> Process:
+    """Bolt's app around `deps`, and the relay's jobs on `scheduler` (left unstarted).
+
+    Bolt calls auth.test here and keeps the answer for every request (without it, the first requests
+    of a burst would each call auth.test); a refused token raises BoltError. `python -m bot` checks
+    Slack first (bot/startup.py), so this call is not what reports a bad token or an outage.
+    """
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener")
+    bolt_log = logging.getLogger("flowroute_bot.bolt")
+    bolt_log.addFilter(_not_token_skipped)
     try:
         app = App(
             client=deps.slack,
             signing_secret=settings.slack_signing_secret or None,
             request_verification_enabled=not settings.socket_mode,
             listener_executor=listeners,
-            logger=logging.getLogger("flowroute_bot.bolt"),
+            logger=bolt_log,
         )
         commands = handlers.register(app, deps)
     except BaseException:
         listeners.shutdown(wait=False)
-        deps.executor.shutdown(wait=False)
         raise
+    add_jobs(scheduler, deps.relay, settings)
     return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
+
+
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    """Drop Bolt's start-up warning that SLACK_BOT_TOKEN (read from the environment by Bolt itself) is
+    unused because we pass our own client, which carries that same token."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def shutdown(process: Process) -> None:
@@ -105,4 +127,10 @@ def shutdown(process: Process) -> None:
     if process.scheduler.running:
         process.scheduler.shutdown(wait=True)
     process.listeners.shutdown(wait=True)
-    process.deps.executor.shutdown(wait=True, cancel_futures=True)
+    close_deps(process.deps)
+
+
+def close_deps(deps: Deps) -> None:
+    """Stop what `build_deps` started: the relay's sender and the work pool."""
+    deps.relay.stop()
+    deps.executor.shutdown(wait=True, cancel_futures=True)

@@ -8,6 +8,7 @@ import threading
 from slack_bolt import App
 from waitress.server import create_server
 
+from bot.health import Health
 from bot.slack_request import SlackEventsHandler
 from relay.conversations import MEDIA_PATH
 
@@ -15,22 +16,40 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi_app(app: App, ready: threading.Event, media=None):
-    """Route /healthz ourselves (200 once `ready` is set, 503 before) and everything else to Bolt.
+class SlackGate:
+    """Slack's side of the HTTP server: 503 until `open()` is given the Bolt app (start-up still
+    checking Slack and Flowroute), then Bolt's WSGI handler; /healthz asks `health` at any time."""
+
+    def __init__(self, health: Health):
+        self.health = health
+        self.bolt = None
+        self.media = None
+
+    def open(self, app: App, media=None, *, events: bool = True) -> None:
+        """Serve Slack; `events=False` (Socket Mode, whose app does not verify signatures) answers
+        POST /slack/events with 404 instead of handing unsigned requests to Bolt."""
+        self.media = media
+        # Bolt's handler, with form bodies parsed by their keys (bot/slack_request.py)
+        self.bolt = SlackEventsHandler(app, path=EVENTS_PATH) if events else _not_found
+        self.health.serving()
+
+
+def make_wsgi_app(gate: SlackGate):
+    """Route /healthz and /media ourselves and everything else to Bolt once the gate is open.
 
     `media(name) -> (status, headers, body)` answers GET /media/<name>: the images of MMS replies, fetched
     by Flowroute (`deps.conversations.serve_media`).
     """
-    bolt = SlackEventsHandler(app, path=EVENTS_PATH)  # Bolt's handler, form bodies parsed by their keys
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok = ready.is_set()
-            body = json.dumps({"ok": ok}).encode()
-            start_response("200 OK" if ok else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+            healthy, body = gate.health.report()
+            return _json(start_response, "200 OK" if healthy else "503 Service Unavailable", body, method)
+        bolt, media = gate.bolt, gate.media
+        if bolt is None:
+            body = {"ok": False, "reason": gate.health.report()[1].get("reason") or "starting"}
+            return _json(start_response, "503 Service Unavailable", body, method)
         if media is not None and path.startswith(MEDIA_PATH) and method in ("GET", "HEAD"):
             status, headers, body = media(path[len(MEDIA_PATH):])
             start_response(status, headers)
@@ -38,6 +57,17 @@ def make_wsgi_app(app: App, ready: threading.Event, media=None):
         return bolt(environ, start_response)
 
     return wsgi
+
+
+def _not_found(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+    return [b"Not Found"]
+
+
+def _json(start_response, status: str, body: dict, method: str) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [] if method == "HEAD" else [data]
 
 
 class HttpServer:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -71,3 +73,24 @@ def metadata_reply(metadata: dict) -> Reply:
 
 def log_only(text: str = "", **_) -> None:
     log.warning("No response_url to tell the user: %s", text)
+
+
+def connection_problem(error: BaseException) -> str:
+    """What went wrong with a connection, in words: refused, timed out, DNS, reset, TLS."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "host name not found (DNS)"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, TimeoutError):  # socket.timeout is TimeoutError
+            return "timed out"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset"
+        if isinstance(current, ssl.SSLError):
+            return "TLS handshake failed"
+        reason = getattr(current, "reason", None)  # urllib's URLError keeps the socket error here
+        current = reason if isinstance(reason, BaseException) else (current.__cause__ or current.__context__)
+    return type(error).__name__

@@ -1,12 +1,76 @@
-"""Settings: one frozen object built from an environment mapping, failing fast on every bad variable."""
+"""Settings: one frozen object built from an environment mapping, failing fast on every bad variable.
+
+SETTINGS is the one list of every variable: `python -m bot --help` prints it, and a test checks that
+the README's table and `.env.sample` name the same variables.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
 
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+NOT_BUILT = "not built yet: the bot does not read it yet"
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[SettingDoc, ...] = (
+    SettingDoc("SLACK_BOT_TOKEN", "required (HTTP, Socket)", "bot token"),
+    SettingDoc("SLACK_SIGNING_SECRET", "required (HTTP)", "verifies every request from Slack"),
+    SettingDoc("SLACK_APP_TOKEN", "unset", "when set, run in Socket Mode"),
+    SettingDoc("SLACK_API_URL", "https://slack.com/api/", "Web API base URL (tests point it at the emulator)"),
+    SettingDoc("FLOWROUTE_ACCESS_KEY", "required", "API access key (or FR_ACCESS_KEY)"),
+    SettingDoc("FLOWROUTE_SECRET_KEY", "required", "API secret key (or FR_SECRET_KEY)"),
+    SettingDoc("FLOWROUTE_API_URL", "https://api.flowroute.com", "API base URL (tests point it at the sandbox)"),
+    SettingDoc("PORT", "3000", "HTTP port"),
+    SettingDoc("FLOWROUTE_BOT_DB", "flowroute-bot.db", "SQLite file"),
+    SettingDoc("FLOWROUTE_BOT_ADMINS", "empty", "comma-separated Slack user IDs allowed to run write commands"),
+    SettingDoc("FLOWROUTE_BOT_INBOX_CHANNEL", "empty",
+               "channel ID for inbound messages to numbers with no subscription"),
+    SettingDoc("FLOWROUTE_BOT_AUDIT_CHANNEL", "empty", "channel ID where every write is announced"),
+    SettingDoc("FLOWROUTE_BOT_POLL_SECONDS", "30", "inbound poll interval"),
+    SettingDoc("FLOWROUTE_BOT_BACKFILL_MINUTES", "0", "minutes of history relayed on the very first start"),
+    SettingDoc("FLOWROUTE_BOT_THREAD_IDLE_HOURS", "24",
+               "hours of quiet after which a conversation starts a new Slack thread"),
+    SettingDoc("FLOWROUTE_BOT_SENDERS", "empty",
+               "Slack user IDs (besides admins) who may answer an SMS by replying in its thread"),
+    SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty", "the bot's public base URL: MMS replies' media"),
+    SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty", f"Flowroute callbacks; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty", f"second-admin approval; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", f"daily digest channel; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", f"daily digest time; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_TIMEZONE", "UTC", f"digest and report time zone; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_STARTUP_BACKOFF", "1,60",
+               "seconds before the first retry and the most between retries while Slack or Flowroute "
+               "cannot be reached at start"),
+    SettingDoc("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR; INFO logs events, not scheduler ticks"),
+    SettingDoc("LOG_FORMAT", "text", "text, or json for one JSON object per line"),
+)
+
+
+def settings_table() -> str:
+    """The settings as an aligned plain-text table (for --help)."""
+    width = max(len(doc.name) for doc in SETTINGS)
+    default_width = max(len(doc.default) for doc in SETTINGS)
+    return "\n".join(f"  {doc.name:<{width}}  {doc.default:<{default_width}}  {doc.meaning}" for doc in SETTINGS)
+
+
+def load_env_file(directory: Path | None = None) -> bool:
+    """Add the variables of `.env` in the working directory to os.environ; variables already set win."""
+    path = (directory or Path.cwd()) / ".env"
+    return path.is_file() and load_dotenv(path, override=False)
 
 
 class SettingsError(Exception):
@@ -32,6 +96,9 @@ class Settings:
     thread_idle_hours: int = 24
     senders: frozenset[str] = frozenset()  # may answer SMS in conversation threads, like admins
     public_url: str | None = None  # where Flowroute can fetch the images of MMS replies (GET /media/...)
+    startup_backoff: tuple[float, float] = (1.0, 60.0)  # first retry, longest wait while a service is down
+    log_level: str = "INFO"
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -69,9 +136,22 @@ class Settings:
             thread_idle_hours=reader.integer("FLOWROUTE_BOT_THREAD_IDLE_HOURS", 24, low=1, high=24 * 365),
             senders=reader.id_list("FLOWROUTE_BOT_SENDERS"),
             public_url=reader.optional_url("FLOWROUTE_BOT_PUBLIC_URL"),
+            startup_backoff=reader.backoff("FLOWROUTE_BOT_STARTUP_BACKOFF", (1.0, 60.0)),
+            **log_settings(env, reader),
         )
         reader.raise_problems()
         return settings
+
+
+def log_settings(env: Mapping[str, str], reader: _Reader | None = None) -> dict[str, str]:
+    """LOG_LEVEL and LOG_FORMAT alone (the console needs them without the rest); SettingsError if bad."""
+    own = reader is None
+    reader = reader or _Reader(env)
+    values = {"log_level": reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+              "log_format": reader.choice("LOG_FORMAT", LOG_FORMATS, "text")}
+    if own:
+        reader.raise_problems()
+    return values
 
 
 class _Reader:
@@ -119,6 +199,29 @@ class _Reader:
         if not low <= value <= high:
             self.problems.append(f"{name} must be between {low} and {high}, got {value}")
         return value
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str, *, upper: bool = False) -> str:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        value = raw.upper() if upper else raw.lower()
+        if value not in allowed:
+            self.problems.append(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+            return default
+        return value
+
+    def backoff(self, name: str, default: tuple[float, float]) -> tuple[float, float]:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        try:
+            base, cap = (float(part) for part in raw.split(","))
+        except ValueError:
+            base = cap = -1.0
+        if not 0 < base <= cap <= 3600:
+            self.problems.append(f"{name} must be two numbers of seconds like 1,60 (first <= second), got {raw!r}")
+            return default
+        return base, cap
 
     def slack_id(self, name: str) -> str | None:
         value = self.optional(name)

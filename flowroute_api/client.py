@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from .cdrs import CdrExportsMixin
 from .cnam import CnamMixin
@@ -51,6 +51,7 @@ class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamM
         max_retries: int = 3,
         backoff_factor: float = 0.5,
         max_retry_after: float = 30,
+        pool_size: int = 10,
     ):
         if not access_key or not secret_key:
             raise ValueError("both the Flowroute access key and secret key are required")
@@ -61,7 +62,8 @@ class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamM
         self._session = session if session is not None else requests.Session()
         retry = FlowrouteRetry.build(max_retries, backoff_factor, max_retry_after)
         # Mounted on our base URL only, so a caller's session keeps its own behaviour elsewhere.
-        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry))
+        # pool_size: connections kept for reuse; give it the number of threads that call at once.
+        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
 
     def __repr__(self) -> str:
         return f"FlowrouteClient(base_url={self.base_url!r}, access_key={_mask(self._access_key)!r})"
@@ -144,6 +146,12 @@ def _parse_success(response: requests.Response, method: str, path: str) -> Any:
 def _describe(exc: Exception) -> str:
     """A short, secret-free description (read after "Flowroute ") of why no answer came back."""
     cause = getattr(exc.args[0], "reason", None) if exc.args else None
+    # urllib3's NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: test it first.
+    if isinstance(cause, NameResolutionError):
+        return "host name not found (DNS)"
+    if isinstance(cause, NewConnectionError):
+        refused = isinstance(cause.__context__, ConnectionRefusedError) or "refused" in str(cause).lower()
+        return "connection refused" if refused else "connection failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(cause, ConnectTimeoutError):
         return "connection timed out"
     if isinstance(exc, requests.exceptions.Timeout) or isinstance(cause, ReadTimeoutError):

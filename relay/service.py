@@ -35,6 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.text import iso_utc
+from core.errors import connection_problem
 from core.settings import Settings
 from core.storage import Store
 from flowroute_api import FlowrouteClient, FlowrouteError
@@ -121,6 +122,8 @@ class Relay(Poller, Sender, Recovery):
                 self._save_last_poll(started, ok=False, text=failure_line(error))
                 raise
             self._save_last_poll(started, ok=True, text=result.summary())
+            if result.new:
+                log.info("Poll: %s", result.summary())
             return result
 
     def _save_last_poll(self, started: datetime, *, ok: bool, text: str) -> None:
@@ -150,4 +153,6 @@ def failure_line(error: BaseException) -> str:
         return f"Slack {error.response.status_code} {error.response.get('error')}"
     if isinstance(error, FlowrouteError):
         return str(error)
+    if isinstance(error, OSError):
+        return f"Slack: {connection_problem(error)}"  # slack_sdk's URLError, socket errors
     return type(error).__name__

@@ -6,13 +6,13 @@ signed HTTP path as production, with a SlackDriver playing Slack's part.
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Executor
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import create_app, shutdown
-from bot.server import EVENTS_PATH, HttpServer, make_wsgi_app
+from bot.health import Health
+from bot.server import EVENTS_PATH, HttpServer, SlackGate, make_wsgi_app
 from core.commands import Command
 from core.settings import Settings
 from core.storage import Store
@@ -56,15 +56,14 @@ class LocalBot:
         self.process = create_app(self.settings, flowroute=flowroute, executor=executor)
         self.deps, self.app = self.process.deps, self.process.app
         try:
-            self.ready = threading.Event()
-            self.server = HttpServer(
-                make_wsgi_app(self.app, self.ready, self.deps.conversations.serve_media), host="127.0.0.1", port=0
-            )
+            self.health = Health(self.settings.poll_seconds, self.deps.relay)
+            self.gate = SlackGate(self.health)
+            self.server = HttpServer(make_wsgi_app(self.gate), host="127.0.0.1", port=0)
         except BaseException:
             shutdown(self.process)
             raise
         self.url = self.server.start()
-        self.ready.set()
+        self.gate.open(self.app, self.deps.conversations.serve_media)
         self.driver = SlackDriver(emulator, self.url + EVENTS_PATH, signing_secret)
 
     @property

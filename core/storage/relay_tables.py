@@ -154,6 +154,16 @@ class RelayTables(Tables):
         with self.db() as db:
             return list(db.query("SELECT * FROM relay_channels ORDER BY last_error_at DESC"))
 
+    def get_failing_channels(self) -> list[dict]:
+        """Channels with messages still waiting after a failed post: channel_id, pending, last_error."""
+        with self.db() as db:
+            return list(db.query(
+                "SELECT channel_id, count(*) AS pending, "
+                "(SELECT last_error FROM outbox AS o WHERE o.channel_id = outbox.channel_id "
+                "AND o.status = 'pending' AND o.last_error IS NOT NULL ORDER BY o.attempted_at DESC LIMIT 1) "
+                "AS last_error FROM outbox WHERE status = 'pending' GROUP BY channel_id "
+                "HAVING max(last_error IS NOT NULL) = 1 ORDER BY channel_id"))
+
     def get_relay_counts(self) -> dict[str, int]:
         """Outbox rows by status, plus inbound records that had nowhere to go."""
         with self.db() as db:

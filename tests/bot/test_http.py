@@ -1,13 +1,13 @@
 """The bot's HTTP surface, driven exactly as Slack drives it: signatures, /healthz, acks, help, errors."""
 
 import logging
-import threading
 import time
 from urllib.parse import urlencode
 
 import requests
 
-from bot.server import HttpServer, make_wsgi_app
+from bot.health import Health
+from bot.server import HttpServer, SlackGate, make_wsgi_app
 from tests.helpers.bot import ADMIN, OPS, USER
 
 
@@ -16,14 +16,18 @@ def slash_body(text: str, user: str = ADMIN) -> str:
                       "team_id": "T0001", "response_url": "http://127.0.0.1:9/unused", "trigger_id": "1.2.3"})
 
 
-def test_healthz_answers_ok_once_ready(bot):
-    response = requests.get(bot.url + "/healthz", timeout=5)
-    assert response.status_code == 200 and response.json() == {"ok": True}
-    not_ready = HttpServer(make_wsgi_app(bot.app, threading.Event()), host="127.0.0.1", port=0)
+def test_before_the_gate_opens_healthz_and_slack_events_answer_503_with_the_reason(bot):
+    health = Health(30)
+    health.waiting("Slack cannot be reached: connection refused")
+    not_ready = HttpServer(make_wsgi_app(SlackGate(health)), host="127.0.0.1", port=0)
     url = not_ready.start()
     try:
         response = requests.get(url + "/healthz", timeout=5)
-        assert response.status_code == 503 and response.json() == {"ok": False}
+        assert response.status_code == 503
+        assert response.json()["reason"] == "Slack cannot be reached: connection refused"
+        assert response.json()["ok"] is False and response.json()["serving"] is False
+        events = requests.post(url + "/slack/events", data=slash_body("numbers list"), timeout=5)
+        assert events.status_code == 503 and events.json()["reason"] == "Slack cannot be reached: connection refused"
     finally:
         not_ready.stop()
 

@@ -1,6 +1,9 @@
+import re
+from pathlib import Path
+
 import pytest
 
-from core.settings import Settings, SettingsError
+from core.settings import SETTINGS, Settings, SettingsError, settings_table
 
 BASE = {
     "SLACK_BOT_TOKEN": "xoxb-1",
@@ -58,3 +61,38 @@ def test_secrets_are_not_in_repr_and_admins_are_parsed():
     assert settings.is_admin("U0ADMIN") and not settings.is_admin("U0BOB")
     for secret in ("xoxb-1", "shh", "ak", "sk"):
         assert f"'{secret}'" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("LOG_LEVEL", "LOUD"), ("LOG_FORMAT", "xml"), ("FLOWROUTE_BOT_STARTUP_BACKOFF", "5"),
+     ("FLOWROUTE_BOT_STARTUP_BACKOFF", "60,1"), ("FLOWROUTE_BOT_STARTUP_BACKOFF", "0,1")],
+)
+def test_log_and_backoff_settings_are_validated_like_every_setting(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({**BASE, name: value})
+
+
+def test_log_and_backoff_settings_are_parsed():
+    settings = Settings.from_env({**BASE, "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON",
+                                  "FLOWROUTE_BOT_STARTUP_BACKOFF": "0.5, 30"})
+    assert (settings.log_level, settings.log_format, settings.startup_backoff) == ("DEBUG", "json", (0.5, 30.0))
+    defaults = Settings.from_env(BASE)
+    assert (defaults.log_level, defaults.log_format, defaults.startup_backoff) == ("INFO", "text", (1.0, 60.0))
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_readme_env_sample_and_help_list_the_same_settings():
+    names = [doc.name for doc in SETTINGS]
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration"):readme.index("## Project structure")]
+    rows = [re.match(r"\| `([A-Z_]+)`[^|]*\| ([^|]+) \|", line) for line in table.splitlines()
+            if line.startswith("| `")]
+    assert [row[1] for row in rows] == names
+    assert [row[2].strip().strip("`") for row in rows] == [doc.default for doc in SETTINGS]
+    sample = re.findall(r"^([A-Z_]+)=", (ROOT / ".env.sample").read_text(), flags=re.MULTILINE)
+    assert sample == names
+    help_lines = settings_table().splitlines()
+    assert [line.split()[0] for line in help_lines] == names
