@@ -23,7 +23,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flowroute_api import summarise_cdr_export  # noqa: E402
-from sandbox.flowroute_porting import CDR_COLUMNS, export_calls  # noqa: E402
+from sandbox.flowroute.porting import CDR_COLUMNS, export_calls  # noqa: E402
 
 NUMBERS = {f"1206555{line:04d}": {"alias": f"Line {line}"} for line in range(100, 150)}
 WINDOW = {"start_call_start_time": "2026-10-01 00:00:00", "start_call_end_time": "2026-10-31 00:00:00"}

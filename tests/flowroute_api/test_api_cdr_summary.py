@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from flowroute_api import CdrFileError, summarise_cdr_export
-from sandbox.flowroute_porting import CDR_COLUMNS
+from sandbox.flowroute.porting import CDR_COLUMNS
 
 HEADER = ",".join(CDR_COLUMNS) + "\n"
 

@@ -20,7 +20,7 @@ from flowroute_api import (
     cdr_exports_from,
     summarise_cdr_export,
 )
-from sandbox.flowroute_porting import set_cdr_export_behaviour
+from sandbox.flowroute.porting import set_cdr_export_behaviour
 from sandbox.loopback import LoopbackServer
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.flowroute_api.checks import call_once

@@ -10,7 +10,7 @@ from flowroute_api import (
     ServerError,
     portability_by_number,
 )
-from sandbox.flowroute_porting import set_portability
+from sandbox.flowroute.porting import set_portability
 from tests.flowroute_api.checks import assert_request, call_once
 
 PATH = "/v2/portorders/portability"

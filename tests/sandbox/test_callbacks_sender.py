@@ -24,7 +24,7 @@ from sandbox.callbacks import (
     inbound_mms_body,
     inbound_sms_body,
 )
-from sandbox.flowroute import _mdr_record
+from sandbox.flowroute import mdr_record
 from sandbox.loopback import LoopbackServer
 
 TINY = 0.05  # the retry interval in these tests, seconds
@@ -334,7 +334,7 @@ MOMENT = datetime(2026, 12, 1, 10, 0, 0, 120000, tzinfo=UTC)
 
 
 def inbound_record(**options):
-    return _mdr_record("mdr2-" + "a" * 32, direction="inbound", from_=REMOTE, to=OURS, body="Is the rack up?",
+    return mdr_record("mdr2-" + "a" * 32, direction="inbound", from_=REMOTE, to=OURS, body="Is the rack up?",
                        moment=MOMENT, **options)
 
 
@@ -363,7 +363,7 @@ def test_sms_body_with_the_2022_capture_types_parses_the_same():
 
 
 def test_inbound_builders_refuse_outbound_records():
-    record = _mdr_record("mdr2-b", direction="outbound", from_=OURS, to=REMOTE, body="hi", moment=MOMENT)
+    record = mdr_record("mdr2-b", direction="outbound", from_=OURS, to=REMOTE, body="hi", moment=MOMENT)
     with pytest.raises(ValueError):
         inbound_sms_body(record)
     with pytest.raises(ValueError):
@@ -371,7 +371,7 @@ def test_inbound_builders_refuse_outbound_records():
 
 
 def test_dlr_bodies_for_both_levels_round_trip():
-    record = _mdr_record("mdr2-c", direction="outbound", from_=OURS, to=REMOTE, body="on my way", moment=MOMENT)
+    record = mdr_record("mdr2-c", direction="outbound", from_=OURS, to=REMOTE, body="on my way", moment=MOMENT)
     bodies = delivery_receipt_bodies(record, api_base="http://127.0.0.1:9")
     assert [body["data"]["type"] for body in bodies] == ["delivery_receipt", "delivery_receipt"]
     assert bodies[0]["data"]["attributes"]["status_code"] == "1003"  # a string, as the DLR page types it
@@ -389,7 +389,7 @@ def test_dlr_bodies_for_both_levels_round_trip():
 
 
 def test_a_dlr_for_an_mms_has_an_empty_body():
-    record = _mdr_record("mdr2-d", direction="outbound", from_=OURS, to=REMOTE, body="photo", moment=MOMENT,
+    record = mdr_record("mdr2-d", direction="outbound", from_=OURS, to=REMOTE, body="photo", moment=MOMENT,
                          is_mms=True)
     receipt = {"level": 2, "status": "undeliverable", "status_code": 1110, "status_code_description": "Rejected"}
     parsed = parse_callback(json.dumps(delivery_receipt_body(record, receipt)).encode())

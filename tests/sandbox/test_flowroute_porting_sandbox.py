@@ -7,7 +7,7 @@ import io
 import pytest
 import requests
 
-from sandbox.flowroute_porting import CDR_COLUMNS, set_cdr_export_behaviour, set_portability
+from sandbox.flowroute.porting import CDR_COLUMNS, set_cdr_export_behaviour, set_portability
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 AUTH = (ACCESS_KEY, SECRET_KEY)

@@ -1,11 +1,9 @@
-"""Sandbox endpoints for the portability check and CDR exports (rows 38 and 40 of flowroute-api.md §8).
+"""Porting and CDR endpoints: the portability check (Flowroute's Porting v2 reference at developer.flowroute.com,
+"check portability") and CDR exports (the official Python SDK's cdrs controller and README captures).
 
-The handlers take ``(state, call)`` and return ``(status, payload)`` like those of
-``sandbox/flowroute.py``, whose route table includes ``PORTING_ENDPOINTS``. This module does not
-import ``sandbox.flowroute`` (so ``python -m sandbox.flowroute`` keeps one copy of it): refusals are
-returned as Flowroute error bodies rather than raised as its ``_ApiError``, and ``state`` / ``call``
-are used only through what they expose (``state.numbers``, ``state.inventory``, ``state.media``,
-``state.presigned_url``; ``call.params``, ``call.body``, ``call.arg``, ``call.base_url``).
+The handlers take ``(state, call)`` and return ``(status, payload)`` like every area module of this package; the
+server's routing table includes ``PORTING_ENDPOINTS``. Their own state lives in ``state.porting`` (a
+``PortingState``), so ``reset()`` starts it afresh with the rest.
 
   POST /v2/portorders/portability   {"numbers": ["+14252081174", ...]} (E.164, the "+" required)
                                     -> 200 {"data": {"portable", "nonportable",
@@ -39,20 +37,19 @@ callerid_numbers (with or without "+"), duration_greater_than; others are echoed
 from __future__ import annotations
 
 import csv
-import functools
 import gzip
 import io
 import math
 import random
 import re
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from sandbox.flowroute.plumbing import NOT_FOUND_DETAIL, ApiError
 
 PORTABLE, NOT_PORTABLE, ON_FLOWROUTE = "portable", "nonportable", "hypernetwork_enabled"
 VERDICTS = (PORTABLE, NOT_PORTABLE, ON_FLOWROUTE)
@@ -78,7 +75,7 @@ _TOTALS = (
 
 
 # ---------------------------------------------------------------------------------------------
-# State kept beside the sandbox's own (one per _State, so reset() starts afresh)
+# State kept beside the sandbox's own (State.porting, so reset() starts afresh)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -105,20 +102,11 @@ class _Export:
 
 
 @dataclass
-class _Extra:
+class PortingState:
     behaviour: CdrExportBehaviour = field(default_factory=CdrExportBehaviour)
     exports: dict[int, _Export] = field(default_factory=dict)
     next_export_id: int = 38647
     portability: dict[str, str] = field(default_factory=dict)
-
-
-_EXTRAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _extra(state) -> _Extra:
-    if state not in _EXTRAS:
-        _EXTRAS[state] = _Extra()
-    return _EXTRAS[state]
 
 
 def set_cdr_export_behaviour(sandbox, outcome="completed", *, after_polls=1, after_seconds=None) -> None:
@@ -129,7 +117,7 @@ def set_cdr_export_behaviour(sandbox, outcome="completed", *, after_polls=1, aft
         raise ValueError("give after_polls, after_seconds or both")
     behaviour = CdrExportBehaviour(outcome, after_polls, after_seconds)
     with sandbox._lock:
-        _extra(sandbox._state).behaviour = behaviour
+        sandbox._state.porting.behaviour = behaviour
 
 
 def set_portability(sandbox, number, verdict: str) -> None:
@@ -138,43 +126,12 @@ def set_portability(sandbox, number, verdict: str) -> None:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}")
     digits = re.sub(r"\D", "", str(number))
     with sandbox._lock:
-        _extra(sandbox._state).portability["1" + digits if len(digits) == 10 else digits] = verdict
-
-
-# ---------------------------------------------------------------------------------------------
-# Refusals as Flowroute error bodies
-# ---------------------------------------------------------------------------------------------
-
-
-class _Refusal(Exception):
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def _answers_refusals(handler):
-    """Turn a _Refusal into `(status, {"errors": [...]})`, the shape every sandbox error has."""
-
-    @functools.wraps(handler)
-    def answer(state, call):
-        try:
-            return handler(state, call)
-        except _Refusal as refusal:
-            error = {
-                "id": str(uuid.uuid4()),
-                "status": refusal.status,
-                "title": HTTPStatus(refusal.status).phrase,
-                "detail": refusal.detail,
-            }
-            return refusal.status, {"errors": [error]}
-
-    return answer
+        sandbox._state.porting.portability["1" + digits if len(digits) == 10 else digits] = verdict
 
 
 def _object(value: Any, what: str) -> dict:
     if not isinstance(value, dict):
-        raise _Refusal(400, f"{what} must be a JSON object.")
+        raise ApiError(400, f"{what} must be a JSON object.")
     return value
 
 
@@ -183,7 +140,7 @@ def _object(value: Any, what: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _verdict(state, extra: _Extra, number: str) -> str:
+def _verdict(state, extra: PortingState, number: str) -> str:
     digits = number[1:]
     if digits in extra.portability:
         return extra.portability[digits]
@@ -194,16 +151,15 @@ def _verdict(state, extra: _Extra, number: str) -> str:
     return PORTABLE
 
 
-@_answers_refusals
 def check_portability(state, call):
     numbers = _object(call.body, "The request body").get("numbers")
     if not isinstance(numbers, list) or not numbers:
-        raise _Refusal(400, 'numbers must be a non-empty list, e.g. {"numbers": ["+14252081174"]}.')
+        raise ApiError(400, 'numbers must be a non-empty list, e.g. {"numbers": ["+14252081174"]}.')
     answer: dict[str, list] = {verdict: [] for verdict in VERDICTS}
-    extra = _extra(state)
+    extra = state.porting
     for number in dict.fromkeys(number if isinstance(number, str) else repr(number) for number in numbers):
         if not _E164.fullmatch(number):
-            raise _Refusal(422, f"{number} is not an E.164 number; numbers need the leading + (+14252081174).")
+            raise ApiError(422, f"{number} is not an E.164 number; numbers need the leading + (+14252081174).")
         answer[_verdict(state, extra, number)].append(number)
     return 200, {"data": answer}
 
@@ -216,12 +172,12 @@ def check_portability(state, call):
 def _moment(value: Any, name: str) -> datetime:
     """`2019-01-01 00:00:00`, `2019-01-01`, or ISO 8601 with `T` and an offset; UTC when no zone."""
     if not isinstance(value, str) or not value.strip():
-        raise _Refusal(400, f"filter_parameters.{name} is required (UTC, e.g. 2019-01-01 00:00:00).")
+        raise ApiError(400, f"filter_parameters.{name} is required (UTC, e.g. 2019-01-01 00:00:00).")
     text = value.strip()
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:
-        raise _Refusal(400, f"filter_parameters.{name} could not be parsed: {text}.") from None
+        raise ApiError(400, f"filter_parameters.{name} could not be parsed: {text}.") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -229,12 +185,12 @@ def _export_request(call) -> tuple[dict, str | None]:
     """The filter_parameters and callback_url of a create request (JSON:API, type cdrexport)."""
     data = _object(_object(call.body, "The request body").get("data"), "data")
     if data.get("type") != "cdrexport":
-        raise _Refusal(400, 'data.type must be "cdrexport".')
+        raise ApiError(400, 'data.type must be "cdrexport".')
     attributes = _object(data.get("attributes"), "data.attributes")
     filters = _object(attributes.get("filter_parameters"), "data.attributes.filter_parameters")
     callback_url = attributes.get("callback_url")
     if callback_url is not None and not (isinstance(callback_url, str) and callback_url.startswith("http")):
-        raise _Refusal(422, "callback_url must be an http(s) URL.")  # Guess: format check and status
+        raise ApiError(422, "callback_url must be an http(s) URL.")  # Guess: format check and status
     return filters, callback_url
 
 
@@ -242,9 +198,9 @@ def _window(filters: dict) -> tuple[datetime, datetime]:
     start = _moment(filters.get("start_call_start_time"), "start_call_start_time")
     end = _moment(filters.get("start_call_end_time"), "start_call_end_time")
     if end <= start:
-        raise _Refusal(400, "start_call_end_time must come after start_call_start_time.")
+        raise ApiError(400, "start_call_end_time must come after start_call_start_time.")
     if end - start > timedelta(days=_MAX_EXPORT_DAYS):
-        raise _Refusal(422, f"The sandbox exports at most {_MAX_EXPORT_DAYS} days at a time.")
+        raise ApiError(422, f"The sandbox exports at most {_MAX_EXPORT_DAYS} days at a time.")
     return start, end
 
 
@@ -430,20 +386,19 @@ def _int_arg(call, name: str, default: int, *, maximum: int | None = None) -> in
     if text is None:
         return default
     if not re.fullmatch(r"\d+", text):
-        raise _Refusal(400, f"{name} must be a whole number.")
+        raise ApiError(400, f"{name} must be a whole number.")
     if maximum is not None and int(text) > maximum:
-        raise _Refusal(400, f"{name} must be at most {maximum}.")
+        raise ApiError(400, f"{name} must be at most {maximum}.")
     return int(text)
 
 
-@_answers_refusals
 def list_cdr_exports(state, call):
     status = call.arg("status")
     if status is not None and status not in EXPORT_STATUSES:
-        raise _Refusal(400, f"status must be one of {', '.join(EXPORT_STATUSES)}.")
+        raise ApiError(400, f"status must be one of {', '.join(EXPORT_STATUSES)}.")
     limit = max(1, _int_arg(call, "limit", 10, maximum=200))
     offset = _int_arg(call, "offset", 0)
-    exports = sorted(_extra(state).exports.values(), key=lambda export: export.id, reverse=True)
+    exports = sorted(state.porting.exports.values(), key=lambda export: export.id, reverse=True)
     for export in exports:
         _advance(state, export, call.base_url, poll=False)
     exports = [export for export in exports if status is None or export.status == status]
@@ -459,11 +414,10 @@ def list_cdr_exports(state, call):
     return 200, {"data": [{"data": _export_resource(export, integer_id=True)} for export in page], "links": links}
 
 
-@_answers_refusals
 def create_cdr_export(state, call):
     filters, callback_url = _export_request(call)
     _window(filters)
-    extra = _extra(state)
+    extra = state.porting
     export = _Export(
         id=extra.next_export_id,
         filters=dict(filters),
@@ -476,12 +430,11 @@ def create_cdr_export(state, call):
     return 201, {"data": _export_resource(export)}
 
 
-@_answers_refusals
 def get_cdr_export(state, call):
     key = call.params["export"]
-    export = _extra(state).exports.get(int(key)) if key.isdigit() else None
+    export = state.porting.exports.get(int(key)) if key.isdigit() else None
     if export is None:
-        raise _Refusal(404, "Could not find that resource on your account.")
+        raise ApiError(404, NOT_FOUND_DETAIL)
     _advance(state, export, call.base_url, poll=True)
     resource = _export_resource(export)
     return 200, {"data": resource, "links": dict(resource["links"])}
