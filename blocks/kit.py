@@ -108,9 +108,22 @@ def read_value(value: Any) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+NONCE_KEY = "n"  # where a button value carries its nonce, in every area
+
+
 def new_nonce() -> str:
     """The one-use key a confirmation button carries, so its action runs at most once."""
     return uuid.uuid4().hex[:16]
+
+
+def with_nonce(value: dict, nonce: str | None = None) -> dict:
+    """A button value with its one-use nonce (`nonce`, or a new one) under NONCE_KEY."""
+    return {**value, NONCE_KEY: nonce or new_nonce()}
+
+
+def nonce_of(value: dict) -> str | None:
+    """The nonce a button value carries (see with_nonce); None when it has none."""
+    return value.get(NONCE_KEY) or None
 
 
 # --- modals ---------------------------------------------------------------------------------------------

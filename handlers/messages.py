@@ -17,8 +17,10 @@ from blocks.kit import (
     header,
     message,
     new_nonce,
+    nonce_of,
     pager_block,
     section,
+    with_nonce,
 )
 from blocks.text import escape, number_text, shorten
 from core.commands import Command, CommandContext, bind, decode_value
@@ -65,7 +67,7 @@ def mms_command(ctx: CommandContext) -> None:
 
 def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = False) -> dict:
     """The ephemeral "send this?" message; the draft travels in the Send button's value."""
-    value = json.dumps({"n": nonce, "d": draft}, separators=(",", ":"))
+    value = json.dumps(with_nonce({"d": draft}, nonce), separators=(",", ":"))
     if len(value) > MAX_BUTTON_VALUE:
         raise UserError(
             f":warning: That {draft['kind'].upper()} is too long to confirm in Slack "
@@ -85,7 +87,7 @@ def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = Fa
     dialog = confirm_dialog(f"Send {kind}?", f"Send this {kind} from {route}? Carrier charges apply.", "Send")
     blocks.append(actions(
         button("Send", MESSAGES_SEND_ACTION, value, style="primary", confirm=dialog),
-        button("Cancel", MESSAGES_CANCEL_ACTION, json.dumps({"n": nonce, "k": draft["kind"]})),
+        button("Cancel", MESSAGES_CANCEL_ACTION, json.dumps(with_nonce({"k": draft["kind"]}, nonce))),
         block_id="messages_confirm",
     ))
     return message(f"Send this {kind} from {route}?", blocks)
@@ -120,11 +122,12 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
     deps.audit.require_admin(user_id, "send messages")
     state = decode_value(value)
     draft = state.get("d")
-    if not state.get("n") or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
+    nonce = nonce_of(state)
+    if not nonce or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
         raise UserError("That button is out of date; run the command again.")
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
     try:
-        result = deps.audit.act_once(user_id, f"{draft['kind']}:{state['n']}",
+        result = deps.audit.act_once(user_id, f"{draft['kind']}:{nonce}",
                                      already="That message was already sent (or cancelled).", action=draft["kind"],
                                      target=route, call=lambda: _send(deps.flowroute, draft))
     except FlowrouteError as error:

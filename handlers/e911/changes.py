@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
+from blocks.kit import actions, button, confirm_dialog, message, nonce_of, section, with_nonce
 from blocks.text import escape, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
@@ -48,7 +48,7 @@ def e911_delete_command(ctx: CommandContext) -> None:
 
 def confirmation_message(op: str, target: str, question: str, detail: str, verb: str) -> dict:
     """A danger button with Slack's confirm dialog and a nonce, so the change happens once."""
-    value = {"op": op, "t": target, "n": new_nonce()}
+    value = with_nonce({"op": op, "t": target})
     dialog = confirm_dialog(f"{verb}?", question, verb, danger=True)
     blocks = [
         section(f"*{question}*\n{detail}"),
@@ -97,7 +97,7 @@ def e911_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
 
 def _confirmation(value: str) -> tuple[str, str, str]:
     state = decode_value(value)
-    op, target, nonce = state.get("op"), state.get("t"), state.get("n")
+    op, target, nonce = state.get("op"), state.get("t"), nonce_of(state)
     if op not in ("disconnect", "delete") or not target or not nonce:
         raise UserError("That button is out of date; run the command again.")
     return op, str(target), f"e911 {op}:{target}:{nonce}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.kit import button, confirm_dialog, context, header, message, new_nonce, section
+from blocks.kit import button, confirm_dialog, context, header, message, nonce_of, section, with_nonce
 from blocks.text import money, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
@@ -31,7 +31,7 @@ def buy_button(number: str, setup, monthly) -> dict:
         "It is added to the Flowroute account and billed right away.",
         confirm="Buy",
     )
-    value = {"number": number, "setup": setup, "monthly": monthly, "nonce": new_nonce()}
+    value = with_nonce({"number": number, "setup": setup, "monthly": monthly})
     return button("Buy", NUMBERS_BUY_ACTION, value, style="primary", confirm=dialog)
 
 
@@ -112,7 +112,7 @@ def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, alre
     deps.audit.require_admin(user_id, f"{verb} numbers")
     number = _button_number(value)
     deps.audit.act_once(
-        user_id, f"numbers {verb}:{number}:{value.get('nonce')}",
+        user_id, f"numbers {verb}:{number}:{nonce_of(value)}",
         already=f"This {verb.capitalize()} button was already used for {number_text(number)}: "
         + already.format(number=number),
         action=f"numbers {verb}", target=number_text(number), call=lambda: call(number),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.kit import actions, button, confirm_dialog, context, fields_section, header, message, new_nonce, section
+from blocks.kit import actions, button, confirm_dialog, context, fields_section, header, message, section, with_nonce
 from blocks.text import escape, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
@@ -57,7 +57,7 @@ def release_button(number: str, label: str = "Release") -> dict:
         "to Flowroute's inventory. This cannot be undone.",
         confirm="Release", danger=True,
     )
-    value = {"number": number, "nonce": new_nonce()}
+    value = with_nonce({"number": number})
     return button(label, NUMBERS_RELEASE_ACTION, value, style="danger", confirm=dialog)
 
 

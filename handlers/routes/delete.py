@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
+from blocks.kit import actions, button, confirm_dialog, message, new_nonce, nonce_of, section, with_nonce
 from blocks.text import escape
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
@@ -25,7 +25,7 @@ def delete_confirmation(route: dict, nonce: str) -> dict:
     text = f"Delete route {route_label(route)}, id `{escape(route.get('id'))}`? This cannot be undone."
     dialog = confirm_dialog("Delete this route?", f"Route *{escape(alias)}* will be deleted from the account.",
                             confirm="Delete", deny="Keep it", danger=True)
-    value = {"id": str(route.get("id")), "alias": alias[:100], "n": nonce}
+    value = with_nonce({"id": str(route.get("id")), "alias": alias[:100]}, nonce)
     delete = button("Delete route", ROUTES_DELETE_ACTION, value, style="danger", confirm=dialog)
     return message(text, [section(text), actions(delete, block_id="routes_delete_confirm")])
 
@@ -38,7 +38,7 @@ def routes_delete_clicked(deps: Deps, ack, body, action, respond) -> None:
 def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply) -> None:
     deps.audit.require_admin(user_id, "delete routes")
     state = decode_value(raw_value)
-    route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), state.get("n")
+    route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), nonce_of(state)
     if not route_id or not nonce:
         raise UserError("That button is out of date; run the command again.")
     try:

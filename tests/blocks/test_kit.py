@@ -7,6 +7,8 @@ from blocks.kit import (
     button,
     form_metadata,
     modal,
+    new_nonce,
+    nonce_of,
     pager_block,
     plain,
     read_metadata,
@@ -14,6 +16,7 @@ from blocks.kit import (
     section,
     state_option,
     state_value,
+    with_nonce,
 )
 
 
@@ -25,6 +28,14 @@ def test_text_is_cut_to_slacks_limits():
 def test_a_button_value_is_compact_json_unless_it_is_text():
     assert button("Go", "go_action", {"n": "abc"})["value"] == '{"n":"abc"}'
     assert button("Go", "go_action", "raw")["value"] == "raw"
+
+
+def test_every_button_carries_its_nonce_under_one_key():
+    fresh = with_nonce({"number": "12065550100"})
+    assert set(fresh) == {"number", "n"} and len(fresh["n"]) == 16 and nonce_of(fresh) == fresh["n"]
+    assert with_nonce({"id": "7"}, "abc") == {"id": "7", "n": "abc"}
+    assert with_nonce({"id": "7"})["n"] != with_nonce({"id": "7"})["n"]
+    assert nonce_of({"id": "7"}) is None and nonce_of({"n": ""}) is None and len(new_nonce()) == 16
 
 
 def test_the_pager_carries_the_list_and_its_next_offset():

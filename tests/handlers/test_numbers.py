@@ -103,10 +103,10 @@ def test_search_shows_costs_and_a_buy_button_with_a_confirm_dialog(bot):
     assert "Next" in [b["text"] for b in bot.driver.buttons(page)]
     for buy in buys:
         value = json.loads(buy["value"])
-        assert value["number"].startswith("1206") and value["nonce"]
+        assert value["number"].startswith("1206") and value["n"]
         confirm = buy["confirm"]["text"]["text"]
         assert f"{value['setup']:.2f}" in confirm and f"{value['monthly']:.2f}" in confirm
-    assert len({json.loads(b["value"])["nonce"] for b in buys}) == 5
+    assert len({json.loads(b["value"])["n"] for b in buys}) == 5
 
     page = search_for(bot, FOR_SALE)
     body = texts(page.blocks)
@@ -283,7 +283,7 @@ def test_release_asks_for_confirmation_then_releases_once(bot):
     assert "Release *+1 206-555-0100* (Seattle support)" in texts(confirmation.blocks)
     release = button(bot, confirmation, NUMBERS_RELEASE_ACTION)
     assert release["style"] == "danger" and release["confirm"]["style"] == "danger"
-    assert json.loads(release["value"])["nonce"]
+    assert json.loads(release["value"])["n"]
     assert writes(bot) == []
 
     bot.driver.click(confirmation, action_id=NUMBERS_RELEASE_ACTION)
