@@ -21,7 +21,8 @@ E911_ADDRESS_FIELDS = (
     "zip",
 )
 
-# The documented `address_type` values (case-insensitive on Flowroute's side), flowroute-api.md §5.
+# The `address_type` values Flowroute's E911 v2 reference lists (developer.flowroute.com, "E911 record");
+# case-insensitive on Flowroute's side.
 E911_ADDRESS_TYPES = (
     "Apartment", "Basement", "Building", "Department", "Floor", "Front", "Key", "Lobby", "Lot", "Lower",
     "Office", "Penthouse", "Pier", "Rear", "Room", "Side", "Slip", "Space", "Stop", "Suite", "Trailer",
@@ -84,13 +85,15 @@ class E911Mixin:
         return self._request("DELETE", f"/v2/e911s/{segment(e911_id)}")
 
     def list_e911_numbers(self, e911_id, limit=None, offset=None) -> dict:
-        # Guess [UNCONFIRMED, flowroute-api.md §5.7]: limit/offset are implied by the links, not documented.
+        # Guess [UNCONFIRMED]: limit/offset are implied by the links in Flowroute's E911 v2 reference
+        # (developer.flowroute.com, "list DIDs for an address"), not documented.
         params = {"limit": limit, "offset": offset}
         return self._request("GET", f"/v2/e911s/{segment(e911_id)}/relationships/numbers", params=params)
 
     def associate_e911(self, number, e911_id) -> None:
         path = f"/v2/numbers/{normalize_number(number)}/relationships/e911s/{segment(e911_id)}"
-        # Repeating an association neither errors nor charges again (flowroute-api.md §5.6): safe to retry.
+        # Repeating an association neither errors nor charges again (the official Python SDK's README, on
+        # associating an E911 record): safe to retry.
         return self._request("PATCH", path, idempotent=True)
 
     def disconnect_e911(self, number) -> None:

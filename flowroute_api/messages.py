@@ -86,7 +86,8 @@ class MessagesMixin:
         """Set the account-level callback URL for one callback type (204)."""
         if callback_type not in ACCOUNT_CALLBACK_TYPES:
             raise ValueError(f"unknown callback type {callback_type!r}")
-        # Guess [UNCONFIRMED, flowroute-api.md §4.6]: the Python SDK wraps the URL in data.attributes,
-        # the PHP SDK sends it flat. We use the wrapped form, the same as the per-number callback.
+        # Guess [UNCONFIRMED]: Flowroute's Messages v2.1 reference (developer.flowroute.com, "set an account-level
+        # callback URL") names one field, callback_url; the official Python SDK wraps it in data.attributes, the
+        # PHP SDK sends it flat. We use the wrapped form, the same as the per-number callback.
         body = {"data": {"attributes": {"callback_url": callback_url}}}
         return self._request("PUT", f"/v2.1/messages/{callback_type}", json=body)

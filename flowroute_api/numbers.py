@@ -53,8 +53,9 @@ class NumbersMixin:
     def purchase_number(self, number, *, cnam_lookups_enabled=None, messaging_enabled=None) -> dict:
         """Buy a number (201). A POST: repeated only after a 429, never after a 5xx or timeout."""
         path = f"/v2/numbers/{normalize_number(number)}"
-        # Guess [UNCONFIRMED, flowroute-api.md §2.4]: the docs do not say whether these flags go in the
-        # query or the body; we send them as a flat JSON body, and no body at all when none is given.
+        # Guess [UNCONFIRMED]: Flowroute's Numbers v2 reference (developer.flowroute.com, "purchase a phone
+        # number") does not say whether these flags go in the query or the body; we send them as a flat JSON
+        # body, and no body at all when none is given.
         flags = given(cnam_lookups_enabled=cnam_lookups_enabled, messaging_enabled=messaging_enabled)
         return self._request("POST", path, json={key: bool(value) for key, value in flags.items()} or None)
 
@@ -85,7 +86,8 @@ class NumbersMixin:
         ).items():
             changes[name] = bool(value)
         require_changes(changes, "number")
-        # Flat body, as the docs and the SDK send it (flowroute-api.md §2.7).
+        # Flat body, as Flowroute's Numbers v2 reference (developer.flowroute.com, "update number details")
+        # and the official Python SDK send it.
         return self._request("PATCH", path, json={"type": "number", **changes})
 
     def release_number(self, number) -> None:

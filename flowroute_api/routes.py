@@ -19,8 +19,9 @@ class RoutesMixin:
         """Create a route (201). A POST: repeated only after a 429."""
         attributes = {"route_type": route_type, "value": value, "alias": alias}
         if edge_strategy_id is not None:
-            # Guess [UNCONFIRMED, flowroute-api.md §3.3]: create may want `edge_strategy`; we send the
-            # name the update endpoint and responses use, as an integer.
+            # Guess [UNCONFIRMED]: create may want `edge_strategy` (the official Python SDK's demo sends it); we
+            # send the name Flowroute's Routes v2 reference (developer.flowroute.com, "update a route") and its
+            # responses use, as an integer.
             attributes["edge_strategy_id"] = int(edge_strategy_id)
         return self._request("POST", "/v2/routes", json={"data": {"type": "route", "attributes": attributes}})
 

@@ -146,7 +146,8 @@ def _search_available(state: State, call: Call):
 def _purchase_flags(call: Call) -> dict[str, bool]:
     """cnam_lookups_enabled / messaging_enabled from the query or a JSON body.
 
-    Guess: the docs do not say where these go (flowroute-api.md §2.4), so both are accepted.
+    Guess: Flowroute's Numbers v2 reference (developer.flowroute.com, "purchase a phone number") does not say
+    where these go, so both are accepted.
     """
     body = call.body if call.body is not None else {}
     if not isinstance(body, dict):

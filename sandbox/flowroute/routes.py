@@ -51,7 +51,9 @@ def _list_routes(state: State, call: Call):
 def _edge_strategy_value(attributes: dict) -> tuple[bool, int | None]:
     """(given, id): accepts `edge_strategy_id` or the SDK demo's `edge_strategy`, int or digit string.
 
-    Guess: which name create accepts is unconfirmed (flowroute-api.md §3.3), so both are.
+    Guess: the official Python SDK's demo sends `edge_strategy`, Flowroute's Routes v2 reference
+    (developer.flowroute.com, "update a route") and its responses `edge_strategy_id`; which one create
+    accepts is unconfirmed, so both are.
     """
     name = "edge_strategy_id" if "edge_strategy_id" in attributes else "edge_strategy"
     if name not in attributes:
