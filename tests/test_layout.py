@@ -105,6 +105,28 @@ def test_the_check_sees_an_upward_import_a_sandbox_import_and_a_long_module(tmp_
                                    "flowroute_api, matplotlib"]
 
 
+# Notes kept outside the repository, which a clone does not have: comments cite the public pages instead.
+PRIVATE_NOTES = ("flowroute-api.md", "slack-notes.md", "notes/seed.md")
+
+
+def cited_private_notes(path: Path) -> list[str]:
+    text = path.read_text()
+    return [f"{path.relative_to(ROOT).as_posix()} cites {note}" for note in PRIVATE_NOTES if note in text]
+
+
+def test_comments_cite_public_documentation_not_notes_outside_the_repository():
+    sources = [path for package in sorted(OURS) for path in sorted((ROOT / package).rglob("*.py"))]
+    sources += [ROOT / "README.md", ROOT / "Makefile", ROOT / "manifest.yml"]
+    assert len(sources) > 100
+    assert [problem for path in sources if path.name != "test_layout.py" for problem in cited_private_notes(path)] == []
+
+
+def test_the_citation_check_sees_a_private_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    (tmp_path / "note.py").write_text("# Guess (flowroute-api.md §2.4): both are accepted.\n")
+    assert cited_private_notes(tmp_path / "note.py") == ["note.py cites flowroute-api.md"]
+
+
 def test_every_package_says_what_lives_there():
     packages = sorted({path.parent for path in production_modules()})
     undocumented = [package.relative_to(ROOT).as_posix() for package in packages
