@@ -1,9 +1,10 @@
 """Request plumbing shared by the endpoints: the refusal (ApiError), the parsed call, query arguments, paging.
 
-Every refusal is a Flowroute error body ``{"errors": [{"id", "status", "title", "detail"}]}``. Lists take
-``limit``/``offset`` (a limit over the area's maximum, negative or not an integer is 400), always carry an
-absolute ``links.self`` and carry ``links.next`` only when more results exist (Flowroute's API reference at
-developer.flowroute.com, "pagination"). Guesses where the docs are silent are marked "Guess:".
+Every refusal is a Flowroute error body ``{"errors": [{"id", "status", "title", "detail"}]}`` (the "Errors"
+page at developer.flowroute.com). Lists take ``limit``/``offset`` (a limit over the area's maximum, negative or
+not an integer is 400), always carry an absolute ``links.self`` and carry ``links.next`` only when more results
+exist, as the answers captured in the official Python SDK's README do. Guesses where the docs are silent are
+marked "Guess:".
 """
 
 from __future__ import annotations
