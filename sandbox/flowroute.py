@@ -73,15 +73,43 @@ Deliberate oddity: the MDR list's ``links.next`` points at an internal host
 (``http://mdr-api.internal/v2.1/messages?...&offset=N``), as captured from the real API, so a
 client that follows links blindly breaks here too. Every other link uses the sandbox's own URL.
 
+Behaviour switches: ways the real API may behave that a client must survive. Set them with
+``set_behaviour(**switches)`` (returns them all; an unknown name is a ValueError) or
+``POST /sandbox/behaviour``; ``reset()`` restores the defaults, which are the behaviour above.
+
+  page_cap: int | None = None        every list endpoint serves at most this many items per page,
+                                     whatever ``limit`` asks (a server-side cap), with links.next
+                                     while more exist; the next offset is offset + items served
+  integer_numbers: bool = False      MDR ``to``/``from`` (list and get) as JSON integers, as a
+                                     captured v2.1 callback carried them
+  string_amounts: bool = False       MDR ``amount_nanodollars`` as a JSON string, as captured
+  internal_next_links: bool = True   the MDR list's links.next on the internal host (above);
+                                     False: on the sandbox's own URL
+  coarse_timestamps: bool = False    new records are stamped with the clock floored to the second
+                                     (still written ``...:SS.00Z``) and one injection call reads the
+                                     clock once, so records injected close together share one
+                                     timestamp string. By default the clock has the 2-digit
+                                     precision MDRs show, so ties happen only by chance.
+
+Two more behaviours are per record or per call rather than switches: a record injected with
+``listed: false`` exists (GET by id finds it, with its original timestamp) but lists leave it out
+until ``show_late_records()`` (records Flowroute lists late); ``fail_next(stall=seconds)`` makes the
+matching calls wait first, so a client with a shorter read timeout times out, then fail with the
+given status or, without one, answer normally.
+
 Control endpoints (no auth, not recorded, no latency) under /sandbox/:
 
-  POST   /sandbox/messages    {"from", "to", "body", "media_urls"?, "timestamp"?, "direction"?}
-                              -> 201 {"data": MDR}; {"messages": [...]} -> 201 {"ids": [...]}
-  POST   /sandbox/fail        {"count", "status", "retry_after"?, "path_prefix"?, "method"?,
-                              "detail"?} -> 204: the next `count` matching API requests get that
-                              status, a Flowroute error body and Retry-After when given
+  POST   /sandbox/messages    {"from", "to", "body", "media_urls"?, "timestamp"?, "direction"?,
+                              "listed"?} -> 201 {"data": MDR}; {"messages": [...]} -> 201 {"ids": [...]}
+  POST   /sandbox/messages/show-late   -> 200 {"shown": N}: the unlisted records are listed now
+  POST   /sandbox/fail        {"count", "status"?, "retry_after"?, "path_prefix"?, "method"?,
+                              "detail"?, "stall"?} -> 204: the next `count` matching API requests
+                              wait `stall` seconds, then get that status (500 when neither is
+                              given), a Flowroute error body and Retry-After when given
+  GET    /sandbox/behaviour   -> 200 {the switches}
+  POST   /sandbox/behaviour   {some switches} -> 200 {all the switches}; an unknown one 400
   POST   /sandbox/latency     {"seconds"} -> 204: added to every API request
-  POST   /sandbox/reset       -> 204: seed state; requests, failures and latency cleared
+  POST   /sandbox/reset       -> 204: seed state; requests, failures, latency and switches cleared
   GET    /sandbox/requests    -> recorded API requests (Authorization value masked)
   DELETE /sandbox/requests    -> 204
   GET    /sandbox/media/{id}?Expires=<unix>&Signature=<hex>   the media bytes; 403 once
@@ -111,7 +139,7 @@ import time
 import traceback
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -298,6 +326,12 @@ def _parse_moment(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _record_moment(behaviour: dict) -> datetime:
+    """The time stamped on a new record: now, floored to the second under coarse_timestamps."""
+    moment = _now()
+    return moment.replace(microsecond=0) if behaviour.get("coarse_timestamps") else moment
+
+
 def _as_moment(value: Any) -> datetime:
     if value is None:
         return _now()
@@ -377,6 +411,32 @@ def _text_value(value: Any, name: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Behaviour switches (see the module docstring)
+# ---------------------------------------------------------------------------------------------
+
+DEFAULT_BEHAVIOUR: dict[str, Any] = {
+    "page_cap": None,
+    "integer_numbers": False,
+    "string_amounts": False,
+    "internal_next_links": True,
+    "coarse_timestamps": False,
+}
+
+
+def _check_switch(name: str, value: Any) -> Any:
+    """The switch's value, checked; an unknown name or a wrong type is a ValueError."""
+    if name not in DEFAULT_BEHAVIOUR:
+        raise ValueError(f"unknown switch {name!r}; known: {', '.join(DEFAULT_BEHAVIOUR)}")
+    if name == "page_cap":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError("page_cap must be a positive integer or null")
+        return value
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
 # Recorded requests and injected failures
 # ---------------------------------------------------------------------------------------------
 
@@ -415,11 +475,12 @@ class RecordedRequest:
 @dataclass
 class _FailureRule:
     remaining: int
-    status: int
+    status: int | None  # None: only stall, then answer normally
     retry_after: str | None
     path_prefix: str | None
     method: str | None
     detail: str
+    stall: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -550,6 +611,7 @@ class _State:
         self.next_ids = {"route": 100, "e911": 100, "cnam": 100}
         self.mdrs: dict[str, dict] = {}
         self.mdr_index: list[tuple[datetime, str]] = []
+        self.unlisted: set[str] = set()  # records that exist but are not listed yet (listed=False)
         self.media: dict[str, dict] = {}
         self.account_callbacks: dict[str, str] = {}
         self._seed_mdrs(rng, seed_now)
@@ -633,6 +695,15 @@ class _State:
             self.mdrs[record["id"]] = record
         self.mdr_index.extend((record["moment"], record["id"]) for record in records)
         self.mdr_index.sort()
+
+    def listed_page(self, start: datetime, end: datetime | None, offset: int, size: int) -> tuple[list[str], int]:
+        """(ids of one page, how many are listed in all) for start <= timestamp <= end, unlisted left out."""
+        low, high = self.mdr_window(start, end)
+        if not self.unlisted:  # the common case stays O(page) for bulk volumes
+            window = self.mdr_index[low + offset : min(high, low + offset + size)]
+            return [mdr_id for _moment, mdr_id in window], high - low
+        ids = [mdr_id for _moment, mdr_id in self.mdr_index[low:high] if mdr_id not in self.unlisted]
+        return ids[offset : offset + size], len(ids)
 
     def mdr_window(self, start: datetime, end: datetime | None) -> tuple[int, int]:
         """Index positions [low, high) of the MDRs with start <= timestamp <= end."""
@@ -754,6 +825,19 @@ def _mdr_resource(record: dict) -> dict:
     return resource
 
 
+def _mdr_view(record: dict, behaviour: dict) -> dict:
+    """The MDR as the API shows it under the integer_numbers / string_amounts switches."""
+    resource = _mdr_resource(record)
+    if not (behaviour.get("integer_numbers") or behaviour.get("string_amounts")):
+        return resource
+    attributes = resource["attributes"] = dict(resource["attributes"])
+    if behaviour.get("integer_numbers"):
+        attributes["to"], attributes["from"] = int(attributes["to"]), int(attributes["from"])
+    if behaviour.get("string_amounts"):
+        attributes["amount_nanodollars"] = str(attributes["amount_nanodollars"])
+    return resource
+
+
 def _media_resource(state: _State, media_id: str, base: str) -> dict:
     media = state.media[media_id]
     return {
@@ -783,6 +867,7 @@ class _Call:
     query: dict[str, list[str]]
     body: Any
     base_url: str
+    behaviour: dict = field(default_factory=dict)
 
     def arg(self, name: str) -> str | None:
         """The first value of a query parameter; blank counts as absent."""
@@ -833,10 +918,17 @@ def _page(call: _Call, items: list, *, maximum: int | None, echo=(), default: in
     def link(at: int) -> str:
         return f"{call.base_url}{call.path}?{urlencode(kept + [('limit', limit), ('offset', at)])}"
 
+    page = items[offset : offset + _capped(call, limit)]
     links = {"self": link(offset)}
-    if offset + limit < len(items):
-        links["next"] = link(offset + limit)
-    return items[offset : offset + limit], links
+    if offset + len(page) < len(items):
+        links["next"] = link(offset + len(page))
+    return page, links
+
+
+def _capped(call: _Call, limit: int) -> int:
+    """The page size actually served: `limit`, or less under the page_cap switch."""
+    cap = call.behaviour.get("page_cap")
+    return limit if cap is None else min(limit, cap)
 
 
 def _number_filters(call: _Call) -> tuple[str | None, str | None, str | None]:
@@ -1245,7 +1337,14 @@ def _send_message(state: _State, call: _Call):
     from_, to, body, _media_urls, is_mms = _check_message(state, _message_fields(call))
     mdr_id = f"mdr2-{uuid.uuid4().hex}"
     record = _mdr_record(
-        mdr_id, direction="outbound", from_=from_, to=to, body=body, moment=_now(), is_mms=is_mms, status="delivered"
+        mdr_id,
+        direction="outbound",
+        from_=from_,
+        to=to,
+        body=body,
+        moment=_record_moment(call.behaviour),
+        is_mms=is_mms,
+        status="delivered",
     )
     state.add_mdrs([record])
     link = f"{call.base_url}/v2.1/messages/{mdr_id}"
@@ -1270,22 +1369,22 @@ def _list_mdrs(state: _State, call: _Call):
     limit = _int_arg(call, "limit", 10, minimum=1)  # Guess: default 10; no maximum is documented
     offset = _int_arg(call, "offset", 0, minimum=0)
     # Sort order is undocumented upstream; the sandbox answers oldest first, ties by id.
-    low, high = state.mdr_window(start, end)
-    window = state.mdr_index[low + offset : min(high, low + offset + limit)]
-    data = [_mdr_resource(state.mdrs[mdr_id]) for _moment, mdr_id in window]
+    window, total = state.listed_page(start, end, offset, _capped(call, limit))
+    data = [_mdr_view(state.mdrs[mdr_id], call.behaviour) for mdr_id in window]
     params = [("limit", limit), ("start_date", call.arg("start_date"))]
     if end is not None:
         params.append(("end_date", call.arg("end_date")))
     links = {"self": f"{call.base_url}/v2.1/messages?{urlencode(params + [('offset', offset)])}"}
-    if low + offset + limit < high:
-        # Deliberately an internal host, as captured from the real API: clients must not follow it.
-        links["next"] = f"{MDR_NEXT_HOST}/v2.1/messages?{urlencode(params + [('offset', offset + limit)])}"
+    if offset + len(window) < total:
+        # By default an internal host, as captured from the real API: clients must not follow it.
+        host = MDR_NEXT_HOST if call.behaviour.get("internal_next_links", True) else call.base_url
+        links["next"] = f"{host}/v2.1/messages?{urlencode(params + [('offset', offset + len(window))])}"
     return 200, {"data": data, "links": links}
 
 
 def _get_mdr(state: _State, call: _Call):
     record = state.found(state.mdrs, call.params["key"])
-    document: dict[str, Any] = {"data": _mdr_resource(record)}
+    document: dict[str, Any] = {"data": _mdr_view(record, call.behaviour)}
     if record["media_ids"]:
         # Unconfirmed upstream whether GET returns `included` media; the sandbox does, like the callback.
         document["included"] = [_media_resource(state, media_id, call.base_url) for media_id in record["media_ids"]]
@@ -1690,6 +1789,7 @@ class FlowrouteSandbox:
         self._state = self._fresh_state()
         self._failures: list[_FailureRule] = []
         self._latency = 0.0
+        self._behaviour = dict(DEFAULT_BEHAVIOUR)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -1744,20 +1844,50 @@ class FlowrouteSandbox:
         with self._lock:
             return [r for r in self.requests if r.method == method.upper() and r.path == path]
 
-    def fail_next(self, count=1, status=500, *, retry_after=None, path_prefix=None, method=None, detail=None) -> None:
-        """Answer the next `count` matching API requests with `status` and a Flowroute error body."""
-        if int(count) < 1 or not 100 <= int(status) <= 599:
+    def fail_next(
+        self, count=1, status=None, *, retry_after=None, path_prefix=None, method=None, detail=None, stall=None
+    ) -> None:
+        """Answer the next `count` matching API requests with `status` and a Flowroute error body.
+
+        `stall` seconds: those requests wait that long first (a client with a shorter read timeout sees a
+        timeout); with a status they then fail, without one they answer normally. No stall and no
+        status means 500.
+        """
+        if status is None and stall is None:
+            status = 500
+        if int(count) < 1 or (status is not None and not 100 <= int(status) <= 599):
             raise ValueError("count must be >= 1 and status an HTTP status code")
+        if stall is not None and not 0 <= float(stall) <= 600:
+            raise ValueError("stall must be between 0 and 600 seconds")
         rule = _FailureRule(
             remaining=int(count),
-            status=int(status),
+            status=None if status is None else int(status),
             retry_after=None if retry_after is None else str(retry_after),
             path_prefix=path_prefix,
             method=method.upper() if method else None,
-            detail=detail or f"Injected failure ({int(status)}) from the Flowroute sandbox.",
+            detail=detail or f"Injected failure ({status}) from the Flowroute sandbox.",
+            stall=0.0 if stall is None else float(stall),
         )
         with self._lock:
             self._failures.append(rule)
+
+    def set_behaviour(self, **switches) -> dict:
+        """Change some of the switches (see the module docstring); returns all of them."""
+        checked = {name: _check_switch(name, value) for name, value in switches.items()}
+        with self._lock:
+            self._behaviour.update(checked)
+            return dict(self._behaviour)
+
+    def behaviour(self) -> dict:
+        with self._lock:
+            return dict(self._behaviour)
+
+    def show_late_records(self) -> int:
+        """List every record injected with listed=False; returns how many."""
+        with self._lock:
+            shown = len(self._state.unlisted)
+            self._state.unlisted.clear()
+            return shown
 
     def set_latency(self, seconds: float) -> None:
         if seconds < 0:
@@ -1766,30 +1896,48 @@ class FlowrouteSandbox:
             self._latency = float(seconds)
 
     def reset(self) -> None:
-        """Back to the seed state; recorded requests, failures and latency are cleared."""
+        """Back to the seed state; recorded requests, failures, latency and switches are cleared."""
         with self._lock:
             self._state = self._fresh_state()
             self.requests.clear()
             self._failures.clear()
             self._latency = 0.0
+            self._behaviour = dict(DEFAULT_BEHAVIOUR)
 
-    def inject_message(self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound") -> dict:
-        """Add one MDR as if it had arrived; returns the MDR resource object."""
+    def inject_message(
+        self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound", listed=True
+    ) -> dict:
+        """Add one MDR as if it had arrived; returns the MDR resource object.
+
+        listed=False: the record exists (GET by id finds it, with its own timestamp) but lists leave it
+        out until show_late_records(), like a record Flowroute lists late.
+        """
         item = {"from": from_, "to": to, "body": body, "media_urls": media_urls, "timestamp": timestamp}
-        item["direction"] = direction
+        item.update(direction=direction, listed=listed)
         with self._lock:
-            record = self._injected_record(item)
-            self._state.add_mdrs([record])
+            record = self._injected_record(item, self._batch_moment())
+            self._add_injected([record], [item])
             return copy.deepcopy(_mdr_resource(record))
 
     def inject_messages(self, messages: list[dict]) -> list[str]:
-        """Bulk injection (fast enough for tens of thousands); returns the new ids."""
+        """Bulk injection (fast enough for tens of thousands); returns the new ids. Items as inject_message."""
         with self._lock:
-            records = [self._injected_record(item) for item in messages]
-            self._state.add_mdrs(records)
+            now = self._batch_moment()  # one clock reading: under coarse_timestamps the batch shares it
+            records = [self._injected_record(item, now) for item in messages]
+            self._add_injected(records, messages)
             return [record["id"] for record in records]
 
-    def _injected_record(self, item: dict) -> dict:
+    def _batch_moment(self) -> datetime | None:
+        """The shared time of an injection under coarse_timestamps; None: each record reads the clock."""
+        return _record_moment(self._behaviour) if self._behaviour["coarse_timestamps"] else None
+
+    def _add_injected(self, records: list[dict], items: list[dict]) -> None:
+        self._state.unlisted.update(
+            record["id"] for record, item in zip(records, items, strict=True) if not item.get("listed", True)
+        )
+        self._state.add_mdrs(records)
+
+    def _injected_record(self, item: dict, now: datetime | None = None) -> dict:
         from_, to = _python_number(item.get("from") or ""), _python_number(item.get("to") or "")
         if not from_ or not to:
             raise ValueError("from and to are required")
@@ -1802,7 +1950,9 @@ class FlowrouteSandbox:
             raise ValueError("media_urls must be a list of URL strings")
         if direction not in ("inbound", "outbound"):
             raise ValueError("direction must be inbound or outbound")
-        moment = _as_moment(item.get("timestamp"))
+        if not isinstance(item.get("listed", True), bool):
+            raise ValueError("listed must be true or false")
+        moment = now if item.get("timestamp") is None and now is not None else _as_moment(item.get("timestamp"))
         media_ids = [self._state.add_media(url, index) for index, url in enumerate(media_urls)]
         mdr_id = f"mdr2-{uuid.uuid4().hex}"
         return _mdr_record(
@@ -1879,10 +2029,12 @@ class FlowrouteSandbox:
         with self._lock:
             self.requests.append(record)
             latency = self._latency
-        if latency > 0:
-            time.sleep(latency)
+            rule = self._take_failure(method, split.path)
+        delay = latency + (rule.stall if rule else 0.0)
+        if delay > 0:
+            time.sleep(delay)  # outside the lock: other requests go on meanwhile
         with self._lock:
-            response = self._answer(method, split.path, query, headers, body)
+            response = self._answer(method, split.path, query, headers, body, rule)
             record.status = response.status
         return response
 
@@ -1895,16 +2047,16 @@ class FlowrouteSandbox:
                 return rule
         return None
 
-    def _answer(self, method, path, query, headers, body) -> _Response:
-        rule = self._take_failure(method, path)
-        if rule is not None:
+    def _answer(self, method, path, query, headers, body, rule: _FailureRule | None) -> _Response:
+        if rule is not None and rule.status is not None:
             extra = {"Retry-After": rule.retry_after} if rule.retry_after is not None else None
             return _error_response(rule.status, rule.detail, headers=extra)
         if not _authorized(headers.get("authorization"), self.access_key, self.secret_key):
             return _error_response(401, "Authentication failed.", "Unauthorized")
         try:
             handler, params = _resolve(method, unquote(path))
-            call = _Call(method, unquote(path), params, query, _parse_body(method, headers, body), self.url)
+            parsed = _parse_body(method, headers, body)
+            call = _Call(method, unquote(path), params, query, parsed, self.url, dict(self._behaviour))
             status, payload = handler(self._state, call)
         except _ApiError as error:
             return _error_response(error.status, error.detail, error.title, headers=error.headers)
@@ -1951,19 +2103,32 @@ class FlowrouteSandbox:
             media_urls=payload.get("media_urls"),
             timestamp=payload.get("timestamp"),
             direction=payload.get("direction") or "inbound",
+            listed=payload.get("listed", True),
         )
         return _json_response(201, {"data": message}, "application/json")
 
     def _control_fail(self, payload: dict) -> _Response:
         self.fail_next(
             payload.get("count", 1),
-            payload.get("status", 500),
+            payload.get("status"),
             retry_after=payload.get("retry_after"),
             path_prefix=payload.get("path_prefix"),
             method=payload.get("method"),
             detail=payload.get("detail"),
+            stall=payload.get("stall"),
         )
         return _Response(204)
+
+    def _control_behaviour(self, payload: dict) -> _Response:
+        if not isinstance(payload, dict):
+            raise ValueError("The body must be a JSON object.")
+        return _json_response(200, self.set_behaviour(**payload), "application/json")
+
+    def _control_get_behaviour(self, payload: dict) -> _Response:
+        return _json_response(200, self.behaviour(), "application/json")
+
+    def _control_show_late(self, payload: dict) -> _Response:
+        return _json_response(200, {"shown": self.show_late_records()}, "application/json")
 
     def _control_latency(self, payload: dict) -> _Response:
         self.set_latency(float(payload.get("seconds", 0)))
@@ -2003,6 +2168,8 @@ _CONTROL = {
     "/sandbox/messages": {"POST": "_control_inject"},
     "/sandbox/fail": {"POST": "_control_fail"},
     "/sandbox/latency": {"POST": "_control_latency"},
+    "/sandbox/behaviour": {"GET": "_control_get_behaviour", "POST": "_control_behaviour"},
+    "/sandbox/messages/show-late": {"POST": "_control_show_late"},
     "/sandbox/reset": {"POST": "_control_reset"},
     "/sandbox/requests": {"GET": "_control_requests", "DELETE": "_control_clear_requests"},
 }
