@@ -70,6 +70,7 @@ REMOTES = (REMOTE, "14155550199")
 CHANNELS = ("C0OPS", "C0ALERTS", "C0AUDIT")
 MAX_MESSAGES = 30  # per sequence: below check_pages (5) x the smallest Slack page cap (7)
 SETTLE_SECONDS = 30.0
+READ_TIMEOUT, STALL_SECONDS = 1.0, 1.3  # the bot's Flowroute read timeout here, and a stalled call's wait
 
 settings.register_profile(
     "relay-invariants", max_examples=25, stateful_step_count=30, deadline=None, derandomize=True,
@@ -111,6 +112,7 @@ class RelayMachine(RuleBasedStateMachine):
             self.bot.stop()
         path = os.path.join(self.workdir, f"bot{self.databases}.db")
         self.bot = BotHarness(path, self.sandbox, self.slack)
+        self.bot.flowroute.timeout = (5, READ_TIMEOUT)
         self.bot.relay.config = fast_config(page_size=self.page_size)
 
     @property
@@ -161,15 +163,29 @@ class RelayMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.records) < MAX_MESSAGES)
     @rule(to=st.sampled_from(OURS), remote=st.sampled_from(REMOTES), count=st.integers(1, 3),
-          mms=st.booleans(), outbound=st.booleans())
-    def messages_arrive(self, to, remote, count, mms, outbound):
-        for i in range(count):
-            media = ["https://example.com/photo.png"] if mms and i == 0 else None
-            sender, receiver = (to, remote) if outbound else (remote, to)
-            record = self.sandbox.inject_message(sender, receiver, f"message {len(self.records)}",
-                                                 media_urls=media, direction="outbound" if outbound else "inbound")
-            self.records[record["id"]] = {"to": to, "time": parse_time(record["attributes"]["timestamp"]),
-                                          "inbound": not outbound, "listed": True, "late": False}
+          mms=st.booleans(), outbound=st.booleans(), late=st.sampled_from([False, False, True]))
+    def messages_arrive(self, to, remote, count, mms, outbound, late):
+        """One batch (one clock reading: with coarse timestamps they share one); `late`: listed later."""
+        sender, receiver = (to, remote) if outbound else (remote, to)
+        batch = [{"from": sender, "to": receiver, "body": f"message {len(self.records) + i}",
+                  "media_urls": ["https://example.com/photo.png"] if mms and i == 0 else None,
+                  "direction": "outbound" if outbound else "inbound", "listed": not late} for i in range(count)]
+        for mdr_id in self.sandbox.inject_messages(batch):
+            moment = parse_time(self.sandbox.message(mdr_id)["attributes"]["timestamp"])
+            self.records[mdr_id] = {"to": to, "time": moment, "inbound": not outbound, "listed": not late,
+                                    "late": late}
+
+    @rule()
+    def late_records_listed(self):
+        """Flowroute lists the late records now (seconds after their timestamp: inside the overlap window)."""
+        self.sandbox.show_late_records()
+        for record in self.records.values():
+            record["listed"] = True
+
+    @rule(page_cap=st.sampled_from([None, None, 2, 20]), integer_numbers=st.booleans(),
+          string_amounts=st.booleans(), internal_next_links=st.booleans(), coarse_timestamps=st.booleans())
+    def flowroute_behaves(self, **switches):
+        self.sandbox.set_behaviour(**switches)
 
     @rule(number=st.sampled_from((*OURS, "all")), channel=st.sampled_from(CHANNELS))
     def subscribe(self, number, channel):
@@ -208,6 +224,13 @@ class RelayMachine(RuleBasedStateMachine):
         self.faults += count
         self._poll()  # the failures hit this poll's first call (nothing else reaches Flowroute in between)
 
+    @rule(count=st.integers(1, 2))
+    def flowroute_stalls(self, count):
+        """Calls that answer after the client's read timeout (the client retries them)."""
+        self.sandbox.fail_next(count, stall=STALL_SECONDS)
+        self.faults += count
+        self._poll()
+
     @rule(method=st.sampled_from(SLACK_METHODS), fault=st.sampled_from(SLACK_FAULTS), count=st.integers(1, 3),
           retry_after=st.sampled_from([0, 1]))
     def slack_fails(self, method, fault, count, retry_after):
@@ -241,6 +264,7 @@ class RelayMachine(RuleBasedStateMachine):
     # --- settling and the invariants ------------------------------------------------------------------------
 
     def _settle(self) -> None:
+        self.late_records_listed()
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
             polled = self._poll()
@@ -269,8 +293,9 @@ class RelayMachine(RuleBasedStateMachine):
         assert not lost, f"never posted (channel, record): {sorted(lost)}"
         assert not duplicated, f"posted more than once: {duplicated}"
         assert not unexpected, f"posted where not routed: {sorted(unexpected)}"
-        for channel in CHANNELS:
-            times = [self.records[mdr_id]["time"] for where, mdr_id in posts if where == channel]
+        for channel in CHANNELS:  # a record listed late is posted when it is seen, after newer ones
+            times = [self.records[mdr_id]["time"] for where, mdr_id in posts
+                     if where == channel and not self.records[mdr_id]["late"]]
             assert times == sorted(times), f"{channel}: posts out of message-time order {times}"
 
     def teardown(self):
