@@ -1,7 +1,9 @@
 """Benchmark the inbound relay: ingest 10,000 inbound MDRs into the outbox, then post them, on an empty
-database and on one that already holds 100,000 seen records.
+database, on one that already holds 100,000 seen records, and on an empty one again while Flowroute caps
+every MDR page at 20 records (the sandbox's page_cap switch) whatever `limit` the relay asks.
 
-Usage: .venv/bin/python bench/relay_bench.py [NEW_RECORDS] [HISTORY_RECORDS]   (default 10000 100000)
+Usage: .venv/bin/python bench/relay_bench.py [NEW_RECORDS] [HISTORY_RECORDS] [--page-cap N]
+       (default 10000 100000 --page-cap 20)
 
 The Flowroute sandbox and the Slack emulator run in their own processes, and each phase runs the relay in
 a fresh process, so the CPU time and peak RSS printed are the relay's own (HTTP client, JSON, SQLite).
@@ -31,6 +33,7 @@ SECRET_KEY = "bench-secret-key"
 NUMBERS = ("12065550100", "12065550101", "13125550123", "16465550199")
 SUBSCRIPTIONS = (("12065550100", "C0OPS"), ("12065550101", "C0ALERTS"), ("13125550123", "C0AUDIT"), ("all", "C0OPS"))
 IDLE_POLLS = 5
+STALLED_CYCLES = 3  # poll cycles in a row that queue nothing new: the relay will not get the rest
 INJECT_CHUNK = 20_000
 
 
@@ -87,13 +90,14 @@ def messages(count: int, start: datetime, step: timedelta, body: str) -> list[di
 
 # --- one phase, in its own process ---------------------------------------------------------------------------
 
-def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, workdir: str, results) -> None:
+def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, page_cap, workdir: str,
+          results) -> None:
     from bot.relay import STARTED, WATERMARK, Relay, RelayConfig, iso
     from bot.settings import Settings
     from bot.storage import Store
     from flowroute_api import FlowrouteClient
 
-    db_path = os.path.join(workdir, f"relay-{history}.db")
+    db_path = os.path.join(workdir, f"relay-{history}-{page_cap}.db")
     store = Store(db_path)
     store.migrate()
     for number, channel in SUBSCRIPTIONS:
@@ -114,10 +118,12 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     inject(sandbox_url, messages(new, start, timedelta(milliseconds=1), "bench"))
 
-    wall, cpu, cycles, pages = time.perf_counter(), time.process_time(), 0, 0
-    while store.get_relay_counts()["pending"] < new:
+    wall, cpu, cycles, pages, stalled, pending = time.perf_counter(), time.process_time(), 0, 0, 0, 0
+    while pending < new and stalled < STALLED_CYCLES:
         pages += relay.poll_now().pages
         cycles += 1
+        queued = store.get_relay_counts()["pending"]
+        stalled, pending = (stalled + 1 if queued == pending else 0), queued
     ingest_wall, ingest_cpu = time.perf_counter() - wall, time.process_time() - cpu
 
     wall, cpu = time.perf_counter(), time.process_time()
@@ -131,7 +137,7 @@ def phase(sandbox_url: str, slack: tuple[str, str], new: int, history: int, work
         idle_result = relay.poll_now()
         idle.append(time.perf_counter() - began)
     results.put({
-        "history": history, "new": new, "cycles": cycles, "pages": pages,
+        "history": history, "new": new, "page_cap": page_cap, "queued": pending, "cycles": cycles, "pages": pages,
         "ingest_wall": ingest_wall, "ingest_cpu": ingest_cpu, "send_wall": send_wall, "send_cpu": send_cpu,
         "counts": store.get_relay_counts(), "idle_median": statistics.median(idle), "idle_pages": idle_result.pages,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -156,15 +162,18 @@ def seed_history(store, count: int) -> None:
         db.execute("UPDATE outbox SET status = 'delivered', slack_ts = '1.0'")
 
 
-def run_phase(new: int, history: int, workdir: str) -> dict:
+def run_phase(new: int, history: int, workdir: str, page_cap: int | None = None) -> dict:
     sandbox, slack = Server("flowroute"), Server("slack")
     try:
         if history:  # Flowroute's side holds the same history, outside the relay's window
             old = datetime.now(UTC) - timedelta(days=30)
             inject(sandbox.address, messages(history, old, timedelta(seconds=1), "old"))
+        if page_cap:
+            requests.post(f"{sandbox.address}/sandbox/behaviour", json={"page_cap": page_cap},
+                          timeout=30).raise_for_status()
         results = mp.get_context("spawn").Queue()
         worker = mp.get_context("spawn").Process(target=phase, args=(sandbox.address, slack.address, new, history,
-                                                                      workdir, results))
+                                                                      page_cap, workdir, results))
         worker.start()
         outcome = results.get(timeout=600)
         worker.join(timeout=30)
@@ -176,13 +185,17 @@ def run_phase(new: int, history: int, workdir: str) -> dict:
 
 
 def report(outcome: dict) -> None:
-    new = outcome["new"]
-    print(f"\n== {new:,} new inbound MDRs, {outcome['history']:,} records already in the database ==")
+    new, queued = outcome["new"], max(1, outcome["queued"])
+    cap = f", Flowroute pages capped at {outcome['page_cap']}" if outcome["page_cap"] else ""
+    print(f"\n== {new:,} new inbound MDRs, {outcome['history']:,} records already in the database{cap} ==")
+    if outcome["queued"] < new:
+        print(f"LOST: only {outcome['queued']:,} of {new:,} records reached the outbox; "
+              f"{STALLED_CYCLES} poll cycles in a row added none")
     print(f"ingest into the outbox: {outcome['ingest_wall']:.2f} s wall in {outcome['cycles']} poll cycle(s), "
-          f"{outcome['pages']} page(s) -> {new / outcome['ingest_wall']:,.0f} records/s, "
-          f"CPU {outcome['ingest_cpu'] / new * 1e6:,.0f} µs/record")
+          f"{outcome['pages']} page(s) -> {queued / outcome['ingest_wall']:,.0f} records/s, "
+          f"CPU {outcome['ingest_cpu'] / queued * 1e6:,.0f} µs/record")
     print(f"post to Slack (emulator, pacing OFF): {outcome['send_wall']:.2f} s wall -> "
-          f"{new / outcome['send_wall']:,.0f} posts/s, CPU {outcome['send_cpu'] / new * 1e6:,.0f} µs/post")
+          f"{queued / outcome['send_wall']:,.0f} posts/s, CPU {outcome['send_cpu'] / queued * 1e6:,.0f} µs/post")
     print(f"idle poll (nothing new; re-reads the {outcome['idle_pages']} page(s) inside the overlap window): "
           f"median {outcome['idle_median'] * 1000:,.0f} ms")
     print(f"outbox: {outcome['counts']}; Slack got {outcome['posted']:,} relay posts, "
@@ -194,15 +207,17 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("new", nargs="?", type=int, default=10_000)
     parser.add_argument("history", nargs="?", type=int, default=100_000)
+    parser.add_argument("--page-cap", type=int, default=20, help="records per MDR page in the third run")
     args = parser.parse_args(argv)
     print("Relay benchmark. Pacing: OFF (pace_seconds=0; real Slack allows ~1 post/s per channel). "
           "Page size 200, overlap window 10 min.")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); servers and relay in separate processes.")
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as workdir:
-        outcomes = [run_phase(args.new, 0, workdir), run_phase(args.new, args.history, workdir)]
+        outcomes = [run_phase(args.new, 0, workdir), run_phase(args.new, args.history, workdir),
+                    run_phase(args.new, 0, workdir, page_cap=args.page_cap)]
     for outcome in outcomes:
         report(outcome)
-    first, second = outcomes
+    first, second, _capped = outcomes
     print(f"\nwith {args.history:,} records of history: ingest {second['ingest_wall'] / first['ingest_wall']:.2f}x, "
           f"idle poll {second['idle_median'] / first['idle_median']:.2f}x the time on an empty database")
     return 0

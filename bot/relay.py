@@ -36,7 +36,7 @@ import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, normalize_number
+from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, iter_pages, normalize_number
 from handlers.conversations import Conversations, thread_start
 from handlers.inbox import RELAY_EVENT, SUBSCRIPTION_EVENT, relay_post
 
@@ -181,19 +181,17 @@ class Relay:
             start = floor
         route = self._router()
         result = PollResult()
-        newest, offset, listed = watermark, 0, set()
-        while True:
-            page = self.flowroute.list_messages(start, limit=self.config.page_size, offset=offset) or {}
-            records = page.get("data") or []
-            fresh = [record for record in records if record.get("id") and record["id"] not in listed]
-            listed.update(record["id"] for record in fresh)
+        newest = watermark
+
+        def fetch(limit, offset):
+            return self.flowroute.list_messages(start, limit=limit, offset=offset)
+
+        # A page shorter than page_size is not the end while it has links.next (a server-side page cap).
+        for page in iter_pages(fetch, page_size=self.config.page_size):
+            fresh = [record for record in page if record.get("id")]
             newest = max([newest, *(moment for moment in map(record_time, fresh) if moment is not None)])
             self._ingest(fresh, route, floor, result)
             result.pages += 1
-            # `links.next` only says "more"; it may name an internal host, so offsets are ours.
-            if len(records) < self.config.page_size or not (page.get("links") or {}).get("next") or not fresh:
-                break
-            offset += len(records)
         newest = min(newest, datetime.now(UTC))  # a record stamped in the future must not skip the present
         result.watermark = iso(newest)
         self.store.save_state(WATERMARK, result.watermark)

@@ -6,8 +6,9 @@ import json
 import threading
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
+
+from bot.slack_request import SlackEventsHandler
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -20,7 +21,7 @@ def make_wsgi_app(app: App, ready: threading.Event, media=None):
     `media(name) -> (status, headers, body)` answers GET /media/<name>: the images of MMS replies, fetched
     by Flowroute (handlers/conversations.py puts it in `deps.extras["media"]`).
     """
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    bolt = SlackEventsHandler(app, path=EVENTS_PATH)  # Bolt's handler, form bodies parsed by their keys
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD")

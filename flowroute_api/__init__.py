@@ -14,6 +14,7 @@ from .errors import (
     ServerError,
     error_from_response,
 )
+from .paging import iter_pages, iter_records
 from .phone import format_number, normalize_number
 
 __version__ = CLIENT_VERSION
@@ -32,5 +33,7 @@ __all__ = [
     "ServerError",
     "error_from_response",
     "format_number",
+    "iter_pages",
+    "iter_records",
     "normalize_number",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from ._util import segment
+from .paging import iter_records
 from .phone import normalize_number
 
 ACCOUNT_CALLBACK_TYPES = frozenset(
@@ -71,26 +72,12 @@ class MessagesMixin:
         return self._request("GET", "/v2.1/messages", params=params)
 
     def iter_messages(self, start_date, end_date=None, page_size: int = 200) -> Iterator[dict]:
-        """Yield every MDR of every page once, computing offsets itself.
+        """Yield every MDR of every page once (see paging.iter_pages: offsets are ours, links never followed)."""
 
-        `links.next` is only read as a "more pages" flag: it can point at an internal host
-        (flowroute-api.md §1.5), so it is never requested.
-        """
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        seen: set[str] = set()
-        offset = 0
-        while True:
-            page = self.list_messages(start_date, end_date, limit=page_size, offset=offset) or {}
-            records = page.get("data") or []
-            fresh = [record for record in records if record.get("id") not in seen]
-            seen.update(record.get("id") for record in fresh)
-            yield from fresh
-            links = page.get("links") or {}
-            # A full page with nothing new means the server ignored the offset: stop, not loop.
-            if len(records) < page_size or not links.get("next") or not fresh:
-                return
-            offset += len(records)
+        def fetch(limit, offset):
+            return self.list_messages(start_date, end_date, limit=limit, offset=offset)
+
+        return iter_records(fetch, page_size=page_size)
 
     def get_message(self, mdr_id) -> dict:
         return self._request("GET", f"/v2.1/messages/{segment(mdr_id)}")

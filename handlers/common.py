@@ -286,14 +286,19 @@ def message(text: str, blocks: list[dict] | None = None) -> dict:
     return payload
 
 
-def pager_block(key: str, opts: dict, *, has_next: bool) -> dict | None:
-    """Previous/Next buttons that re-run list `key` at another offset and replace the message."""
+def pager_block(key: str, opts: dict, *, has_next: bool, shown: int | None = None) -> dict | None:
+    """Previous/Next buttons that re-run list `key` at another offset and replace the message.
+
+    `shown`: the records this page got. Flowroute may answer with fewer than `limit` and still have more,
+    so Next starts right after what was shown, not `limit` further on.
+    """
     offset, limit = int(opts.get("offset") or 0), int(opts.get("limit") or 10)
     elements = []
     if offset > 0:
         elements.append(button("Previous", f"{PAGE_ACTION}_prev", _page_value(key, opts, max(0, offset - limit))))
     if has_next:
-        elements.append(button("Next", f"{PAGE_ACTION}_next", _page_value(key, opts, offset + limit)))
+        step = limit if shown is None else max(1, shown)
+        elements.append(button("Next", f"{PAGE_ACTION}_next", _page_value(key, opts, offset + step)))
     return actions(*elements, block_id="pager") if elements else None
 
 

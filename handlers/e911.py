@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from functools import partial
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from flowroute_api import E911_ADDRESS_TYPES, FlowrouteError
+from flowroute_api import E911_ADDRESS_TYPES, FlowrouteError, iter_records
 from handlers.common import (
     Command,
     CommandContext,
@@ -152,7 +153,7 @@ def e911_page(deps: Deps, opts: dict) -> dict:
     blocks.append(context(f"Addresses {offset + 1}–{offset + len(records)}{where}. "
                           "Details: `/flowroute e911 show ADDRESS_ID`."))
     pager = pager_block("e911 list", {"limit": limit, "offset": offset, "state": state},
-                        has_next=bool((page.get("links") or {}).get("next")))
+                        has_next=bool((page.get("links") or {}).get("next")), shown=len(records))
     if pager:
         blocks.append(pager)
     return message(f"E911 addresses: {len(records)}{where}", blocks)
@@ -165,11 +166,16 @@ def e911_show_command(ctx: CommandContext) -> None:
 def e911_numbers_command(ctx: CommandContext) -> None:
     address_id = ctx.args["ADDRESS_ID"]
     record = ctx.deps.flowroute.get_e911(address_id)["data"]
-    page = ctx.deps.flowroute.list_e911_numbers(address_id) or {}
-    ctx.respond(**numbers_message(record, page.get("data") or [], more=bool((page.get("links") or {}).get("next"))))
+    ctx.respond(**numbers_message(record, e911_numbers(ctx.deps.flowroute, address_id)))
 
 
-def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) -> dict:
+def e911_numbers(client, address_id) -> list[dict]:
+    """Every number using the address. Paging this list is implied by Flowroute's links but undocumented, so
+    no limit is sent (the server's default) and offsets advance by the records received (iter_pages)."""
+    return list(iter_records(partial(client.list_e911_numbers, address_id)))
+
+
+def numbers_message(record: dict, numbers: list[dict]) -> dict:
     where = address_line(attrs(record))
     if not numbers:
         return message(f"No numbers use E911 address `{escape(record.get('id'))}` ({where}).")
@@ -177,9 +183,6 @@ def numbers_message(record: dict, numbers: list[dict], *, more: bool = False) ->
     blocks = [header(f"Numbers using E911 address {record.get('id')}"), section(where)]
     for first in range(0, len(lines), LINES_PER_SECTION * 2):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION * 2])))
-    if more:
-        # Paging this list is implied by Flowroute's links but undocumented (flowroute-api.md §5.7): first page only.
-        blocks.append(context(f"Showing the first {len(numbers)}; Flowroute has more."))
     return message(f"{len(numbers)} number(s) use E911 address {record.get('id')}", blocks[:50])
 
 
@@ -216,7 +219,7 @@ def e911_delete_command(ctx: CommandContext) -> None:
     address_id = ctx.args["ADDRESS_ID"]
     client = ctx.deps.flowroute
     record = client.get_e911(address_id)["data"]
-    numbers = (client.list_e911_numbers(address_id) or {}).get("data") or []
+    numbers = e911_numbers(client, address_id)
     warning = "No numbers use it."
     if numbers:
         shown = ", ".join(_number_line(n)[2:] for n in numbers[:10])

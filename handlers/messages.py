@@ -32,6 +32,7 @@ from handlers.common import (
     require_admin,
     section,
 )
+from handlers.inbox import body_sections
 
 MESSAGES_SEND_ACTION = "messages_send"
 MESSAGES_CANCEL_ACTION = "messages_cancel"
@@ -236,7 +237,8 @@ def messages_page(deps: Deps, opts: dict) -> dict:
     blocks.append(context(f"Records {offset + 1}–{offset + len(records)} from {window}. "
                           "Details: `/flowroute messages show MDR_ID`."))
     state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
-    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")))
+    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")),
+                        shown=len(records))
     if pager:
         blocks.append(pager)
     return message(f"Messages: {len(records)} records from {window}", blocks)
@@ -288,7 +290,7 @@ def mdr_detail_message(response: dict) -> dict:
             ("Type", f"{'MMS' if item.get('is_mms') else 'SMS'}, {escape(item.get('message_type') or '?')}"),
             ("Encoding", encoding),
         ]),
-        section(quote(item["body"]) if item.get("body") else "_No text._"),
+        *(body_sections(item["body"]) if item.get("body") else [section("_No text._")]),
     ]
     receipts = item.get("delivery_receipts") or []
     if receipts:

@@ -84,7 +84,8 @@ def _has_next(result: dict) -> bool:
 
 
 def _with_pager(blocks: list[dict], key: str, opts: dict, result: dict) -> list[dict]:
-    pager = pager_block(key, opts, has_next=_has_next(result))
+    shown = len((result or {}).get("data") or [])
+    pager = pager_block(key, opts, has_next=_has_next(result), shown=shown)
     return blocks + [pager] if pager else blocks
 
 

@@ -16,6 +16,7 @@ from flowroute_api import (
     FlowrouteError,
     ForbiddenError,
     InvalidNumberError,
+    iter_records,
     normalize_number,
 )
 from handlers.common import (
@@ -78,7 +79,6 @@ NO_FAILOVER = "none"
 BUILTIN_ROUTE_ID = "0"  # Flowroute's sip-reg default route; it cannot be deleted
 DEFAULT_LIMIT = 20
 ROUTE_PAGE_SIZE = 200  # Flowroute's maximum for /v2/routes
-MAX_ROUTE_PAGES = 25
 MAX_SELECT_OPTIONS = 100  # Slack's cap per static_select (or per option group)
 EDGE_CACHE = "routes_edge_strategies"
 
@@ -114,17 +114,8 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
 # --- routes: fetching, resolving, showing ------------------------------------------------------------
 
 def fetch_all_routes(client: FlowrouteClient) -> list[dict]:
-    """Every route on the account, following pages (Flowroute's `links.next`) up to a sane cap."""
-    routes: list[dict] = []
-    offset = 0
-    for _ in range(MAX_ROUTE_PAGES):
-        page = client.list_routes(limit=ROUTE_PAGE_SIZE, offset=offset) or {}
-        data = page.get("data") or []
-        routes.extend(data)
-        if not data or not (page.get("links") or {}).get("next"):
-            break
-        offset += len(data)
-    return routes
+    """Every route on the account, page after page (flowroute_api.iter_pages: short pages are not the end)."""
+    return list(iter_records(client.list_routes, page_size=ROUTE_PAGE_SIZE))
 
 
 def resolve_route(routes: list[dict], ref: str) -> dict:
@@ -201,7 +192,8 @@ def routes_list_message(routes: list[dict], *, route_type, limit: int, offset: i
         f"Routes {offset + 1}–{offset + len(routes)}. Point a number at a route with "
         "`/flowroute routes set NUMBER`."
     ))
-    pager = pager_block("routes list", {"limit": limit, "offset": offset, "type": route_type}, has_next=has_next)
+    pager = pager_block("routes list", {"limit": limit, "offset": offset, "type": route_type}, has_next=has_next,
+                        shown=len(routes))
     if pager:
         blocks.append(pager)
     return message(f"{title}: {len(routes)} shown", blocks)

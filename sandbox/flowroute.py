@@ -9,7 +9,8 @@ API endpoints. HTTP basic auth (access key : secret key) on every one, else 401.
 ``{"errors": [{"id", "status", "title", "detail"}]}``. An unknown path is 404, a known path with
 another method 405. A POST/PATCH/PUT body must be JSON (``application/json`` or
 ``application/vnd.api+json``, parameters allowed; no Content-Type at all is tolerated, as the
-official SDK sends none on several calls), else 415; malformed JSON is 400. Lists take
+official SDK sends none on several calls; POST /v2/cnams also takes the SDK's form-encoded
+``value=...``), else 415; malformed JSON is 400. Lists take
 ``limit``/``offset`` (a limit over the maximum, negative or not an integer is 400), always carry
 an absolute ``links.self`` and carry ``links.next`` only when more results exist.
 
@@ -27,7 +28,7 @@ an absolute ``links.self`` and carry ``links.next`` only when more results exist
   GET    /v2/numbers/{number}                 details with relationships + included
   PATCH  /v2/numbers/{number}                 flat {"type": "number", "alias"?,
                                               "cnam_lookups_enabled"?, "messaging_enabled"?, ...}
-                                              -> 200; no/wrong type 400
+                                              or JSON:API-wrapped -> 200; no/wrong type 400
   DELETE /v2/numbers/{number}                 204; the number goes back to the inventory
   POST   /v2/numbers/{number}/relationships/{sms_callback|mms_callback|sms_dlr_callback|
          mms_dlr_callback|dlr_callback}       {"data": {"attributes": {"callback_url"}}} -> 204
@@ -41,8 +42,9 @@ an absolute ``links.self`` and carry ``links.next`` only when more results exist
   PATCH  /v2/routes/{id}                      JSON:API attributes -> 200
   DELETE /v2/routes/{id}                      204; 403 while a number uses it; 404 unknown
   GET    /v2/routes/edge_strategies           integer ids 1-4
-  POST   /v2.1/messages                       compact or JSON:API body -> 202; records an
-                                              outbound MDR, "delivered", with two receipts (SMS)
+  POST   /v2.1/messages                       compact or JSON:API body (is_mms a boolean or
+                                              "true"/"false") -> 202; records an outbound MDR,
+                                              "delivered", with two receipts (SMS)
   GET    /v2.1/messages                       start_date (required), end_date, limit 10 (no
                                               max), offset; ascending by timestamp, then id
   GET    /v2.1/messages/{mdr2-id}             the MDR; MMS adds "included" media objects whose
@@ -62,12 +64,13 @@ an absolute ``links.self`` and carry ``links.next`` only when more results exist
   DELETE /v2/numbers/{number}/relationships/e911s        204
   GET    /v2/cnams                            is_approved, value (substring); limit 10 (no max)
   GET    /v2/cnams/{id}                       200 (+ numbers using it)
-  POST   /v2/cnams                            flat {"value"} -> 201; invalid or duplicate 422
+  POST   /v2/cnams                            flat {"value"} (JSON or form) -> 201; invalid or
+                                              duplicate 422
   PATCH  /v2/cnams/{id}                       JSON:API -> 200
   DELETE /v2/cnams/{id}                       204; numbers using it lose it
   PATCH  /v2/numbers/{number}/relationships/cnams/{id}   202; not approved 422
   DELETE /v2/numbers/{number}/relationships/cnams        202
-  (the SDKs' singular ``/relationships/cnam/...`` paths are 404 here, as the docs use ``cnams``)
+  (the SDKs' singular ``/relationships/cnam/...`` paths work too: the docs write ``cnams``)
 
 Deliberate oddity: the MDR list's ``links.next`` points at an internal host
 (``http://mdr-api.internal/v2.1/messages?...&offset=N``), as captured from the real API, so a
@@ -154,6 +157,8 @@ GEOCODE_DETAIL = "Could not geocode this address. Please check the validity of y
 MDR_NEXT_HOST = "http://mdr-api.internal"
 CALLBACK_TYPES = ("sms_callback", "mms_callback", "sms_dlr_callback", "mms_dlr_callback", "dlr_callback")
 _JSON_MEDIA_TYPES = ("application/json", JSON_API)
+_FORM = "application/x-www-form-urlencoded"
+_FORM_ENDPOINTS = frozenset({("POST", "/v2/cnams")})  # form bodies a Flowroute SDK sends
 _INVENTORY_KEYS = ("value", "rate_center", "state", "number_type", "iso_country", "setup_cost", "monthly_cost")
 
 # ---------------------------------------------------------------------------------------------
@@ -1126,6 +1131,10 @@ def _get_number(state: _State, call: _Call):
 def _update_number(state: _State, call: _Call):
     record = state.number(call.params["number"])
     body = _object_body(call)
+    if isinstance(body.get("data"), dict):
+        # Guess: the docs show only the flat body; the JSON:API envelope every other PATCH takes works too.
+        attributes = _envelope(call, "number").get("attributes")
+        body = {"type": "number", **(attributes if isinstance(attributes, dict) else {})}
     if body.get("type") != "number":
         # Guess: the docs say type is required; a missing or other type is treated as a bad request.
         raise _ApiError(400, 'The body must be flat and carry "type": "number".')
@@ -1316,10 +1325,9 @@ def _check_message(state: _State, fields: dict) -> tuple[str, str, str, list[str
     body = fields.get("body")
     if body is not None and not isinstance(body, str):
         raise _ApiError(422, "body must be a string.")
-    # A choice: is_mms must be a JSON boolean (the SDK demos' "true" strings are refused).
-    is_mms = fields.get("is_mms", False)
-    if not isinstance(is_mms, bool):
-        raise _ApiError(422, "is_mms must be a boolean.")
+    # A JSON boolean, or the strings "true"/"false" the official Python SDK's demos send (and Flowroute accepts).
+    is_mms = fields.get("is_mms")
+    is_mms = False if is_mms is None else _bool_value(is_mms, "is_mms", 422)
     media_urls = fields.get("media_urls") or []
     if not isinstance(media_urls, list) or not all(isinstance(url, str) for url in media_urls):
         raise _ApiError(422, "media_urls must be a list of URLs.")
@@ -1638,8 +1646,9 @@ _ENDPOINTS = [
     (_N + r"/relationships/(?P<callback>" + "|".join(CALLBACK_TYPES) + ")", {"POST": _set_number_callback}),
     (_N + r"/relationships/e911s/(?P<e911>[^/]+)", {"PATCH": _associate_e911}),
     (_N + r"/relationships/e911s", {"DELETE": _disconnect_e911}),
-    (_N + r"/relationships/cnams/(?P<cnam>[^/]+)", {"PATCH": _associate_cnam}),
-    (_N + r"/relationships/cnams", {"DELETE": _unassociate_cnam}),
+    # The docs write `cnams`; the official SDKs (Python, PHP, Ruby, .NET) call the singular `cnam`: both work here.
+    (_N + r"/relationships/cnams?/(?P<cnam>[^/]+)", {"PATCH": _associate_cnam}),
+    (_N + r"/relationships/cnams?", {"DELETE": _unassociate_cnam}),
     (r"/v2/routes/edge_strategies", {"GET": _list_edge_strategies}),
     (r"/v2/routes", {"GET": _list_routes, "POST": _create_route}),
     (r"/v2/routes/(?P<route>[^/]+)", {"PATCH": _update_route, "DELETE": _delete_route}),
@@ -1666,12 +1675,17 @@ def _resolve(method: str, path: str):
     raise _ApiError(404, "No such endpoint.")
 
 
-def _parse_body(method: str, headers: dict[str, str], body: bytes) -> Any:
+def _parse_body(method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
     if method not in ("POST", "PATCH", "PUT") or not body.strip():
         return None
     content_type = headers.get("content-type")
+    media_type = content_type.split(";")[0].strip().lower() if content_type is not None else None
+    if media_type == _FORM and (method, path) in _FORM_ENDPOINTS:
+        # The official Python SDK's create_cnam_record sends `value=...` form-encoded; whether Flowroute
+        # takes it is unconfirmed, so the sandbox does (a flat object, the last value of each key).
+        return {key: values[-1] for key, values in parse_qs(body.decode("utf-8", "replace")).items()}
     # A missing Content-Type is tolerated: the official SDK sends none on several JSON calls.
-    if content_type is not None and content_type.split(";")[0].strip().lower() not in _JSON_MEDIA_TYPES:
+    if media_type is not None and media_type not in _JSON_MEDIA_TYPES:
         raise _ApiError(415, "Send JSON with Content-Type application/vnd.api+json or application/json.")
     try:
         return json.loads(body)
@@ -2055,7 +2069,7 @@ class FlowrouteSandbox:
             return _error_response(401, "Authentication failed.", "Unauthorized")
         try:
             handler, params = _resolve(method, unquote(path))
-            parsed = _parse_body(method, headers, body)
+            parsed = _parse_body(method, unquote(path), headers, body)
             call = _Call(method, unquote(path), params, query, parsed, self.url, dict(self._behaviour))
             status, payload = handler(self._state, call)
         except _ApiError as error:

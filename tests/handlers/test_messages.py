@@ -260,3 +260,13 @@ def test_text_too_long_for_a_button_is_refused_before_anything_is_sent(bot):
     reply = bot.reply(bot.command(f"sms {OURS} {THEIRS} " + "word " * 400))
     assert "too long to confirm" in reply["text"] and "blocks" not in reply
     assert sends(bot) == []
+
+
+def test_show_a_long_body_whole_in_sections_broken_between_words(bot):
+    words = [f"w{i:04d}&" for i in range(700)]  # 4,900 characters, 7,700 once escaped
+    record = bot.sandbox.inject_message(THEIRS, OURS, " ".join(words))
+    detail = shown(bot, bot.command(f"messages show {record['id']}"))
+    sections = [block["text"]["text"] for block in detail.blocks
+                if block["type"] == "section" and (block.get("text") or {}).get("verbatim")]
+    assert len(sections) >= 3 and all(len(text) <= 3000 for text in sections)
+    assert "".join(text.removeprefix("> ") for text in sections) == " ".join(words).replace("&", "&amp;")
