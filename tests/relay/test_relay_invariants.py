@@ -39,6 +39,9 @@ Bounds the relay cannot do better than, kept out of the generated sequences:
     in the look-up window could hide the post. Sequences here stay below MAX_MESSAGES < check_pages x cap.
   * Rows still pending when the database is wiped are gone with it; they are posted again only because
     their records are re-listed inside the overlap window (the wipe here comes seconds after them).
+  * A wiped database cannot know how a record it sees again was routed: it is routed by today's
+    subscriptions to the channels it was not posted in (an unrouted one may now be posted), and those
+    posts come after newer ones, so the order check leaves them out, as it does records listed late.
 
 Seeded and bounded for `make test` (the "relay-invariants" settings profile: derandomize, max_examples,
 stateful_step_count). `make soak` runs this machine with random seeds for a while and prints the figures.
@@ -73,7 +76,7 @@ SETTLE_SECONDS = 30.0
 READ_TIMEOUT, STALL_SECONDS = 1.0, 1.3  # the bot's Flowroute read timeout here, and a stalled call's wait
 
 settings.register_profile(
-    "relay-invariants", max_examples=25, stateful_step_count=30, deadline=None, derandomize=True,
+    "relay-invariants", max_examples=12, stateful_step_count=25, deadline=None, derandomize=True,
     database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -98,6 +101,7 @@ class RelayMachine(RuleBasedStateMachine):
         self.records: dict[str, dict] = {}  # mdr_id -> {"to", "time", "inbound", "listed", "late"}
         self.routed: dict[str, set[str]] = {}  # mdr_id -> channels, fixed when the model sees it saved
         self.kept: dict[str, set[str]] = {}  # after a wipe: channels a record was already posted in
+        self.unordered: set[tuple[str, str]] = set()  # (channel, record) exempt from the order check
         self.databases = 0
         self.faults = 0
         self.page_size = 50
@@ -141,7 +145,10 @@ class RelayMachine(RuleBasedStateMachine):
         """Fix the routing of every record the relay saved since the last look (subscriptions are unchanged)."""
         waiting = self._waiting()
         for mdr_id in self.bot.store.get_known_ids(waiting) if waiting else ():
-            self.routed[mdr_id] = self.kept.pop(mdr_id, set()) | self._route(self.records[mdr_id]["to"])
+            kept, routed = self.kept.pop(mdr_id, None), self._route(self.records[mdr_id]["to"])
+            if kept is not None:  # saved again after a wipe: new channels get it now, after newer posts
+                self.unordered |= {(channel, mdr_id) for channel in routed - kept}
+            self.routed[mdr_id] = (kept or set()) | routed
 
     def _save_everything_listed(self) -> None:
         deadline = time.monotonic() + SETTLE_SECONDS
@@ -294,8 +301,8 @@ class RelayMachine(RuleBasedStateMachine):
         assert not duplicated, f"posted more than once: {duplicated}"
         assert not unexpected, f"posted where not routed: {sorted(unexpected)}"
         for channel in CHANNELS:  # a record listed late is posted when it is seen, after newer ones
-            times = [self.records[mdr_id]["time"] for where, mdr_id in posts
-                     if where == channel and not self.records[mdr_id]["late"]]
+            times = [self.records[mdr_id]["time"] for where, mdr_id in posts if where == channel
+                     and not self.records[mdr_id]["late"] and (channel, mdr_id) not in self.unordered]
             assert times == sorted(times), f"{channel}: posts out of message-time order {times}"
 
     def teardown(self):
