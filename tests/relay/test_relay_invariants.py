@@ -76,7 +76,7 @@ SETTLE_SECONDS = 30.0
 READ_TIMEOUT, STALL_SECONDS = 1.0, 1.3  # the bot's Flowroute read timeout here, and a stalled call's wait
 
 settings.register_profile(
-    "relay-invariants", max_examples=12, stateful_step_count=25, deadline=None, derandomize=True,
+    "relay-invariants", max_examples=8, stateful_step_count=20, deadline=None, derandomize=True,
     database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
