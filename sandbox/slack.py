@@ -67,6 +67,17 @@ Control:
         with {"ok": false, "error": error} and a Retry-After header when retry_after is given. error
         defaults to "ratelimited" for 429, "internal_error" for 5xx and "fatal_error" otherwise; status=200
         with an error fakes any Slack error. Injected failures are recorded in `calls` and change nothing.
+    lose_answer_next(method, count=1, *, status=500)
+        the next `count` calls to `method` (or "*") that succeed take effect (a post is stored and shows in
+        conversations.history) but their answer is lost: HTTP `status` with {"ok": false, "error":
+        "internal_error"}, or with status=None the connection is closed with no answer at all (the client
+        sees a dropped connection). Recorded in `calls` with that status (0 for a dropped connection).
+    clear_failures() -> int             forgets every armed fail_next / lose_answer_next; returns how many
+                                        calls they would still have hit
+    page_cap = None                     an int: conversations.history / .replies and users.conversations
+                                        return at most that many items per page whatever `limit` asks,
+                                        with response_metadata.next_cursor while more exist (Slack may
+                                        return fewer items than `limit` before the end of a list)
     advance_clock(seconds)              moves the clock used for trigger_id and response_url expiry
     post_as_user(text, *, user, channel, thread_ts=None, files=None) -> Message  (no event; see the driver)
 
@@ -266,6 +277,7 @@ class _FailRule:
     status: int
     error: str
     retry_after: int | float | None
+    after_effect: bool = False  # the call is carried out, only its answer is lost
 
 
 class ApiError(Exception):
@@ -671,6 +683,7 @@ class SlackEmulator:
         self._counter = 0
         self._calls: list[Call] = []
         self._failures: list[_FailRule] = []
+        self.page_cap: int | None = None
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, dict] = {}
         self._messages: list[Message] = []
@@ -832,9 +845,22 @@ class SlackEmulator:
         with self._lock:
             self._failures.append(_FailRule(method, count, status, error, retry_after))
 
-    def _take_failure(self, method: str) -> _FailRule | None:
+    def lose_answer_next(self, method: str, count: int = 1, *, status: int | None = 500) -> None:
+        """Carry out the next `count` successful calls to `method` (or "*"), then lose their answers:
+        HTTP `status` (a 5xx), or with status=None a connection closed without an answer."""
+        with self._lock:
+            self._failures.append(_FailRule(method, count, status or 0, "internal_error", None, after_effect=True))
+
+    def clear_failures(self) -> int:
+        """Forget every armed failure; returns how many calls they would still have hit."""
+        with self._lock:
+            unused = sum(rule.remaining for rule in self._failures)
+            self._failures.clear()
+            return unused
+
+    def _take_failure(self, method: str, *, after_effect: bool = False) -> _FailRule | None:
         for rule in self._failures:
-            if rule.remaining > 0 and rule.method in (method, "*"):
+            if rule.remaining > 0 and rule.method in (method, "*") and rule.after_effect == after_effect:
                 rule.remaining -= 1
                 if rule.remaining == 0:
                     self._failures.remove(rule)
@@ -1009,6 +1035,9 @@ class SlackEmulator:
             answer = (500, b'{"ok": false, "error": "emulator_error"}', "application/json", {})
         finally:
             self._flush_events()
+        if answer[0] == 0:  # lose_answer_next(status=None): the post is stored, the answer never leaves
+            handler.close_connection = True
+            return
         _reply(handler, *answer)
 
     def _serve_api(self, method: str, query: str, raw: bytes, content_type: str, headers) -> tuple:
@@ -1042,9 +1071,13 @@ class SlackEmulator:
         if token != self.token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         try:
-            return 200, {"ok": True, **handler(args)}, {}
+            answer = {"ok": True, **handler(args)}
         except ApiError as err:
             return 200, err.body(), {}
+        lost = self._take_failure(method, after_effect=True)
+        if lost is not None:
+            return lost.status, {"ok": False, "error": lost.error}, {}
+        return 200, answer, {}
 
     # -- messages: shared helpers ---------------------------------------------------------------------
 
@@ -1227,7 +1260,7 @@ class SlackEmulator:
 
     def _page(self, items: list[Message], args: dict, *, newest_first: bool) -> tuple[list[Message], str]:
         limit = _int_arg(args, "limit", 100 if newest_first else 1000) or 100
-        limit = max(1, min(limit, 1000))
+        limit = max(1, min(limit, 1000, self.page_cap or 1000))
         if args.get("cursor"):
             start = _ts_key(_decode_cursor(str(args["cursor"])))
             items = [m for m in items if (_ts_key(m.ts) <= start if newest_first else _ts_key(m.ts) >= start)]
@@ -1294,7 +1327,7 @@ class SlackEmulator:
         if args.get("cursor"):
             start = _decode_cursor(str(args["cursor"]))
             channels = [c for c in channels if c.id >= start]
-        limit = max(1, min(_int_arg(args, "limit", 100) or 100, 1000))
+        limit = max(1, min(_int_arg(args, "limit", 100) or 100, 1000, self.page_cap or 1000))
         page, rest = channels[:limit], channels[limit:]
         return {"channels": [self._channel_info(c) for c in page],
                 "response_metadata": {"next_cursor": _encode_cursor(rest[0].id) if rest else ""}}
