@@ -30,6 +30,9 @@ class NumberState:
     failover_route: str | None
     e911_id: str | None
     messaging: bool | None  # None: the details did not say
+    primary_name: str | None = None  # the routes' and address's aliases/labels from `included`, when given
+    failover_name: str | None = None
+    e911_label: str | None = None
 
     @property
     def problems(self) -> list[str]:
@@ -56,6 +59,13 @@ def number_state(details: dict) -> NumberState:
         ref = (relations.get(name) or {}).get("data")
         return str(ref["id"]) if isinstance(ref, dict) and ref.get("id") is not None else None
 
+    def included_name(name: str, kind: str, key: str) -> str | None:
+        ident = related_id(name)
+        for item in details.get("included") or []:
+            if ident is not None and str(item.get("id")) == ident and str(item.get("type")).startswith(kind):
+                return attributes(item).get(key) or None
+        return None
+
     # The details example in the Numbers v2 reference has no `messaging_enabled`; newer examples and the
     # PATCH body do. Only an explicit false counts as off.
     messaging = fields.get("messaging_enabled")
@@ -66,6 +76,9 @@ def number_state(details: dict) -> NumberState:
         failover_route=related_id("failover_route"),
         e911_id=related_id("e911_address"),
         messaging=messaging if isinstance(messaging, bool) else None,
+        primary_name=included_name("primary_route", "route", "alias"),
+        failover_name=included_name("failover_route", "route", "alias"),
+        e911_label=included_name("e911_address", "e911", "label"),
     )
 
 
