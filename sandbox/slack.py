@@ -510,6 +510,14 @@ def view_errors(view: Any, kinds: tuple = ("modal",)) -> list[str]:
     return errors
 
 
+def _png_size(content: bytes | None) -> dict:
+    """original_w / original_h, as Slack's file objects give them for images (PNG only here: its IHDR)."""
+    if not content or not content.startswith(b"\x89PNG\r\n\x1a\n") or len(content) < 24:
+        return {}
+    width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return {"original_w": width, "original_h": height}
+
+
 def _as_messages(errors: list[str]) -> dict:
     return {"response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]}}
 
@@ -1624,8 +1632,8 @@ class SlackEmulator:
         return 200, content, record.mimetype, {}
 
     def file_object(self, record: UploadedFile) -> dict:
-        """A file as Slack's Web API and message payloads show it."""
-        return {
+        """A file as Slack's Web API and message payloads show it (images with their pixel size)."""
+        return {**_png_size(record.content),
             "id": record.id, "created": record.created, "timestamp": record.created, "name": record.name,
             "title": record.title or record.name, "mimetype": record.mimetype,
             "filetype": record.name.rsplit(".", 1)[-1] if "." in record.name else "binary",
