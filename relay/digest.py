@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
 from blocks.kit import context, header, section
 from blocks.report_text import spend_text
 from blocks.text import escape, number_text
@@ -25,6 +27,8 @@ log = logging.getLogger("flowroute_bot.digest")
 UNANSWERED_HOURS = 4
 MAX_LINES = 15  # per list; the rest is counted
 MDR_PAGE_SIZE = 1000
+# Slack's answers that will not change by trying again (chat.postMessage errors, https://api.slack.com/methods/chat.postMessage)
+WRONG_CHANNEL = frozenset({"channel_not_found", "not_in_channel", "is_archived", "missing_scope"})
 
 
 def due_day(now: datetime, digest_time: tuple[int, int], zone: ZoneInfo) -> date:
@@ -49,8 +53,16 @@ def post_digest_if_due(deps: Deps, now: datetime | None = None) -> date | None:
         text, blocks = digest_message(gather(deps, covers, zone, now))
         response = deps.slack.chat_postMessage(channel=settings.digest_channel, text=text, blocks=blocks,
                                                unfurl_links=False, unfurl_media=False)
-    except Exception:
+    except SlackApiError as error:
+        if error.response.get("error") in WRONG_CHANNEL:
+            # Trying again every minute would read Flowroute every minute for nothing: skip this day.
+            log.error("The digest of %s was not posted: FLOWROUTE_BOT_DIGEST_CHANNEL %s answers %s",
+                      covers, settings.digest_channel, error.response.get("error"))
+            return None
         deps.store.release_digest(day.isoformat())  # nothing was posted: the next run tries again
+        raise
+    except Exception:
+        deps.store.release_digest(day.isoformat())
         raise
     deps.store.mark_digest_posted(day.isoformat(), response.get("ts"))
     log.info("Posted the digest of %s in %s", covers, settings.digest_channel)

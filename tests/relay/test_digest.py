@@ -68,13 +68,21 @@ def test_the_digest_is_posted_by_the_scheduler_once_even_across_a_restart(tmp_pa
         restarted.stop()
 
 
-def test_a_refused_post_is_tried_again_on_the_next_run(make_bot):
+def test_a_failed_post_is_tried_again_on_the_next_run(make_bot):
     bot = make_bot(**DIGEST_ENV)
-    bot.slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
-    with pytest.raises(SlackApiError, match="channel_not_found"):  # the scheduler logs it
+    bot.slack.fail_next("chat.postMessage", status=500)
+    with pytest.raises(SlackApiError, match="internal_error"):  # the scheduler logs it
         post_digest_if_due(bot.deps)
     assert post_digest_if_due(bot.deps) == datetime.now(UTC).date()
     assert len(digests(bot)) == 1
+
+
+def test_a_channel_the_bot_cannot_post_in_skips_the_day_instead_of_rereading_flowroute_every_minute(make_bot):
+    bot = make_bot(**{**DIGEST_ENV, "FLOWROUTE_BOT_DIGEST_CHANNEL": "C0RANDOM"})  # the bot is not a member
+    assert post_digest_if_due(bot.deps) is None
+    reads = len(bot.sandbox.requests)
+    assert post_digest_if_due(bot.deps) is None
+    assert len(bot.sandbox.requests) == reads
 
 
 def test_the_digest_is_due_once_the_time_has_passed_in_the_zone():
