@@ -1933,11 +1933,12 @@ class FlowrouteSandbox:
 
     def seed_numbers(self, count: int) -> list[str]:
         """Add `count` account numbers with a mix of missing settings (sandbox/flowroute_history.py)."""
+        rows = flowroute_history.extra_numbers(count)
         with self._lock:
-            for row in flowroute_history.extra_numbers(count):
+            for row in rows:
                 entry = _inventory_entry(row["value"], "spokane", "wa", "longcode", 1.0, 1.25)
                 self._state.numbers[row["value"]] = {**_account_record(entry), **row}
-            return [row["value"] for row in flowroute_history.extra_numbers(count)]
+        return [row["value"] for row in rows]
 
     def inject_message(
         self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound", listed=True
