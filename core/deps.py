@@ -61,7 +61,8 @@ class Caches:
     edge_strategies: list[dict] | None = None
     account_numbers: Cached[list[NumberState]] = field(default_factory=lambda: Cached(HOME_CACHE_SECONDS))
     month_tally: Cached[MdrTally] = field(default_factory=lambda: Cached(HOME_CACHE_SECONDS))
-    home_viewers: set[str] = field(default_factory=set)  # users who opened the App Home since the start
+    # users who opened the App Home since the start -> the app's DM with them (from app_home_opened)
+    home_viewers: dict[str, str | None] = field(default_factory=dict)
 
     def clear_home(self) -> None:
         self.account_numbers.clear()

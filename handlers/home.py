@@ -19,6 +19,16 @@ from core.errors import log_only
 from core.number_checks import account_numbers
 from core.work import in_background
 from flowroute_api.mdr_tally import MdrTally
+from handlers.home_actions import (
+    HOME_SEARCH_ACTION,
+    HOME_SEARCH_VIEW,
+    HOME_SMS_ACTION,
+    HOME_SMS_VIEW,
+    home_search_clicked,
+    home_search_submitted,
+    home_sms_clicked,
+    home_sms_submitted,
+)
 from handlers.home_view import HOME_REFRESH_ACTION, HomeData, home_view
 from handlers.report import MDR_PAGE_SIZE
 
@@ -29,6 +39,10 @@ EVENT = "app_home_opened"
 def register(app: App, deps: Deps) -> dict[str, Command]:
     app.event(EVENT)(bind(deps, app_home_opened))
     app.action(HOME_REFRESH_ACTION)(bind(deps, home_refresh_clicked))
+    app.action(HOME_SEARCH_ACTION)(bind(deps, home_search_clicked))
+    app.view(HOME_SEARCH_VIEW)(bind(deps, home_search_submitted))
+    app.action(HOME_SMS_ACTION)(bind(deps, home_sms_clicked))
+    app.view(HOME_SMS_VIEW)(bind(deps, home_sms_submitted))
     deps.audit.after_write.append(lambda user_id: refresh_after_write(deps, user_id))
     return {}
 
@@ -36,28 +50,29 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
 def app_home_opened(deps: Deps, event: dict) -> None:
     if event.get("tab", "home") != "home":  # the Messages tab opens the same event
         return
-    in_background(deps, log_only, publish_home, deps, event["user"])
+    in_background(deps, log_only, publish_home, deps, event["user"], event.get("channel"))
 
 
 def home_refresh_clicked(deps: Deps, ack, body: dict) -> None:
     ack()
     deps.caches.clear_home()
-    in_background(deps, log_only, publish_home, deps, body["user"]["id"])
+    user_id = body["user"]["id"]
+    in_background(deps, log_only, publish_home, deps, user_id, deps.caches.home_viewers.get(user_id))
 
 
 def refresh_after_write(deps: Deps, user_id: str) -> None:
     """A write changes what the Home shows: read Flowroute again, and republish for its author if they look."""
     deps.caches.clear_home()
     if user_id in deps.caches.home_viewers:
-        in_background(deps, log_only, publish_home, deps, user_id)
+        in_background(deps, log_only, publish_home, deps, user_id, deps.caches.home_viewers[user_id])
 
 
-def publish_home(deps: Deps, user_id: str) -> None:
-    deps.slack.views_publish(user_id=user_id, view=home_view(home_data(deps, user_id)))
-    deps.caches.home_viewers.add(user_id)
+def publish_home(deps: Deps, user_id: str, dm_channel: str | None) -> None:
+    deps.slack.views_publish(user_id=user_id, view=home_view(home_data(deps, user_id, dm_channel)))
+    deps.caches.home_viewers[user_id] = dm_channel
 
 
-def home_data(deps: Deps, user_id: str) -> HomeData:
+def home_data(deps: Deps, user_id: str, dm_channel: str | None = None) -> HomeData:
     return HomeData(
         status=deps.relay.status(),
         numbers=deps.caches.account_numbers.get(lambda: account_numbers(deps.flowroute)),
@@ -65,6 +80,7 @@ def home_data(deps: Deps, user_id: str) -> HomeData:
         audit_rows=deps.store.get_audit(limit=5),
         now=datetime.now(UTC),
         is_admin=deps.settings.is_admin(user_id),
+        dm_channel=dm_channel,
     )
 
 

@@ -14,6 +14,7 @@ from blocks.report_text import spend_text
 from blocks.text import escape, number_text, parse_time, utc_text
 from core.number_checks import NumberState
 from flowroute_api.mdr_tally import MdrTally
+from handlers.home_actions import HOME_SEARCH_ACTION, HOME_SMS_ACTION
 from handlers.numbers.audit import fix_buttons, problem_line
 
 MAX_BLOCKS = 100
@@ -32,16 +33,26 @@ class HomeData:
     audit_rows: list[dict]
     now: datetime
     is_admin: bool
+    dm_channel: str | None = None  # the app's DM with the viewer: where admin buttons answer
 
 
 def home_view(data: HomeData) -> dict:
-    blocks = [header("Flowroute account"), *health_blocks(data.status, data.now), divider(),
+    blocks = [header("Flowroute account"), *admin_blocks(data), *health_blocks(data.status, data.now), divider(),
               *month_blocks(data.month), divider()]
     tail = [divider(), *audit_blocks(data.audit_rows),
             actions(button("Refresh", HOME_REFRESH_ACTION, "refresh"), block_id="home_refresh"),
             context(f"Updated {utc_text(data.now)}. Reads from Flowroute are reused for a minute.")]
     blocks += number_blocks(data.numbers, data.is_admin, room=MAX_BLOCKS - len(blocks) - len(tail))
     return {"type": "home", "blocks": blocks + tail}
+
+
+def admin_blocks(data: HomeData) -> list[dict]:
+    """Admins only, and only with a DM to answer in: Search numbers and Send SMS (handlers/home_actions.py)."""
+    if not (data.is_admin and data.dm_channel):
+        return []
+    value = {"dm": data.dm_channel}
+    return [actions(button("Search numbers", HOME_SEARCH_ACTION, value), button("Send SMS", HOME_SMS_ACTION, value),
+                    block_id="home_admin")]
 
 
 def health_blocks(status: dict, now: datetime) -> list[dict]:

@@ -2051,7 +2051,8 @@ class SlackDriver:
 
     def _open_view(self, view_id: str) -> dict:
         view = self.emulator.views.get(view_id)
-        if view is None or not self.emulator.is_view_open(view_id):
+        # A published App Home (views.publish) stays usable: it has no stack to be open in.
+        if view is None or not (self.emulator.is_view_open(view_id) or view.get("type") == "home"):
             raise SlackDriverError(f"view {view_id!r} is not open; open stacks end in "
                                    f"{(self.emulator.top_view() or {}).get('id')!r}")
         view.pop("user_id", None)

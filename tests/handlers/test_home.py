@@ -4,11 +4,24 @@ import time
 from datetime import UTC, datetime
 
 from handlers.e911.associate_form import E911_ASSOCIATE_OPEN_ACTION
+from handlers.home_actions import (
+    FROM_BLOCK,
+    HOME_SEARCH_ACTION,
+    HOME_SEARCH_VIEW,
+    HOME_SMS_ACTION,
+    HOME_SMS_VIEW,
+    STARTS_BLOCK,
+    STATE_BLOCK,
+    TEXT_BLOCK,
+    TO_BLOCK,
+)
 from handlers.home_view import HOME_REFRESH_ACTION
+from handlers.messages import MESSAGES_SEND_ACTION
+from handlers.numbers.ids import NUMBERS_BUY_ACTION
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
 from tests.helpers.bot import ADMIN, USER, requests_to, texts
 
-WRITE_ACTIONS = {ROUTES_SET_OPEN_ACTION, E911_ASSOCIATE_OPEN_ACTION}
+WRITE_ACTIONS = {ROUTES_SET_OPEN_ACTION, E911_ASSOCIATE_OPEN_ACTION, HOME_SEARCH_ACTION, HOME_SMS_ACTION}
 
 
 def open_home(bot, user=ADMIN, previous=None):
@@ -80,3 +93,27 @@ def test_a_second_open_reuses_the_flowroute_reads_and_a_write_by_the_viewer_refr
     refreshed = bot.slack.wait_for(
         lambda: (view := bot.slack.home_view(ADMIN)) and "Front desk" in texts(view["blocks"]) and view, timeout=15)
     assert "numbers alias" in texts(refreshed["blocks"])  # the latest changes show the write too
+
+
+def test_admin_buttons_search_and_send_sms_answer_in_the_apps_dm(bot):
+    bot.slack.add_channel("D0HOME", "alice-dm")  # the app's DM with alice, named by app_home_opened
+    view = open_home(bot)
+    bot.driver.block_action_in_view(view["id"], HOME_SEARCH_ACTION)
+    search = bot.slack.wait_for(lambda: (top := bot.slack.top_view()) and top["callback_id"] == HOME_SEARCH_VIEW
+                                and top, timeout=10)
+    bot.driver.submit_view(search["id"], {STARTS_BLOCK: "206", STATE_BLOCK: "wa"})
+    results = bot.slack.wait_for(lambda: bot.slack.messages("D0HOME"), timeout=10)[-1]
+    assert "Numbers for sale" in texts(results.blocks) and "+1 206-" in texts(results.blocks)
+    assert any(b["action_id"] == NUMBERS_BUY_ACTION for b in bot.driver.buttons(results))
+
+    bot.driver.block_action_in_view(view["id"], HOME_SMS_ACTION)
+    form = bot.slack.wait_for(lambda: (top := bot.slack.top_view()) and top["callback_id"] == HOME_SMS_VIEW
+                              and top, timeout=10)
+    bot.driver.submit_view(form["id"], {FROM_BLOCK: "12065550100", TO_BLOCK: "+1 206-555-9876", TEXT_BLOCK: "Hi"})
+    confirm = bot.slack.wait_for(lambda: len(bot.slack.messages("D0HOME")) > 1 and bot.slack.messages("D0HOME"),
+                                 timeout=10)[-1]
+    assert confirm.text == "Send this SMS from +1 206-555-0100 → +1 206-555-9876?"
+    before = len(bot.sandbox.messages("outbound"))
+    bot.driver.click(confirm, action_id=MESSAGES_SEND_ACTION)
+    bot.slack.wait_for(lambda: len(bot.sandbox.messages("outbound")) == before + 1, timeout=10)
+    assert bot.sandbox.messages("outbound")[-1]["attributes"]["body"] == "Hi"
