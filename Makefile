@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/client_bench.py
 	$(PY) bench/ack_bench.py
 	$(PY) bench/relay_bench.py
+	$(PY) bench/report_bench.py
 
 demo: $(STAMP)
 	$(PY) -m sandbox.console

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.scheduler import POLL_JOB_ID, add_jobs, new_scheduler, next_run
+from bot.scheduler import POLL_JOB_ID, add_digest_job, add_jobs, new_scheduler, next_run
 from core.audit import Audit
 from core.commands import Command
 from core.deps import Deps
@@ -112,6 +112,7 @@ def build_process(settings: Settings, deps: Deps, scheduler: BackgroundScheduler
         listeners.shutdown(wait=False)
         raise
     add_jobs(scheduler, deps.relay, settings)
+    add_digest_job(scheduler, deps)
     return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
 
 

@@ -152,6 +152,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from sandbox import flowroute_history
 from sandbox.flowroute_porting import PORTING_ENDPOINTS
 from sandbox.loopback import LoopbackServer
 
@@ -1922,6 +1923,22 @@ class FlowrouteSandbox:
             self._failures.clear()
             self._latency = 0.0
             self._behaviour = dict(DEFAULT_BEHAVIOUR)
+
+    def seed_history(self, **options) -> int:
+        """Add weeks of MDRs (or `total=N` of them); sandbox/flowroute_history.py. Returns how many."""
+        with self._lock:
+            records = list(flowroute_history.history_records(_mdr_record, self._seed_now, **options))
+            self._state.add_mdrs(records)
+            return len(records)
+
+    def seed_numbers(self, count: int) -> list[str]:
+        """Add `count` account numbers with a mix of missing settings (sandbox/flowroute_history.py)."""
+        rows = flowroute_history.extra_numbers(count)
+        with self._lock:
+            for row in rows:
+                entry = _inventory_entry(row["value"], "spokane", "wa", "longcode", 1.0, 1.25)
+                self._state.numbers[row["value"]] = {**_account_record(entry), **row}
+        return [row["value"] for row in rows]
 
     def inject_message(
         self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound", listed=True

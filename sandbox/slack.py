@@ -27,7 +27,7 @@ injected failures):
     conversations.info / .history / .replies / .join,
     chat.postMessage / .postEphemeral / .update / .delete / .getPermalink,
     reactions.add / .remove,
-    views.open / .update / .push,
+    views.open / .update / .push, views.publish (App Home; home_view(user_id) returns the last one),
     files.getUploadURLExternal, POST <upload_url> (raw bytes, as slack_sdk sends them), files.completeUploadExternal,
     GET <file url_private> with the bot token (the stored bytes).
   Channels the bot is not in: a public one answers not_in_channel (to posts too: the bot has no
@@ -499,10 +499,14 @@ def view_errors(view: Any, kinds: tuple = ("modal",)) -> list[str]:
         return ["must be an object [json-pointer:/view]"]
     if view.get("type") not in kinds:
         return [f"must be one of {', '.join(kinds)} [json-pointer:/view/type]"]
-    errors = _text_errors(view.get("title"), "/view/title", 24, plain_only=True)
-    for key in ("submit", "close"):
-        if view.get(key) is not None:
-            errors += _text_errors(view[key], f"/view/{key}", 24, plain_only=True)
+    if view["type"] == "home":  # a Home tab needs no title and may not have submit or close
+        errors = [f"is not allowed in a home view [json-pointer:/view/{key}]"
+                  for key in ("submit", "close") if view.get(key) is not None]
+    else:
+        errors = _text_errors(view.get("title"), "/view/title", 24, plain_only=True)
+        for key in ("submit", "close"):
+            if view.get(key) is not None:
+                errors += _text_errors(view[key], f"/view/{key}", 24, plain_only=True)
     blocks = view.get("blocks")
     errors += blocks_errors(blocks, "/view/blocks", MAX_VIEW_BLOCKS)
     has_input = isinstance(blocks, list) and any(isinstance(b, dict) and b.get("type") == "input"
@@ -516,6 +520,14 @@ def view_errors(view: Any, kinds: tuple = ("modal",)) -> list[str]:
     if len(json.dumps(view)) > MAX_VIEW_BYTES:
         errors.append("view_too_large [json-pointer:/view]")
     return errors
+
+
+def _png_size(content: bytes | None) -> dict:
+    """original_w / original_h, as Slack's file objects give them for images (PNG only here: its IHDR)."""
+    if not content or not content.startswith(b"\x89PNG\r\n\x1a\n") or len(content) < 24:
+        return {}
+    width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return {"original_w": width, "original_h": height}
 
 
 def _as_messages(errors: list[str]) -> dict:
@@ -697,6 +709,7 @@ class SlackEmulator:
         self._stack_order: list[str] = []
         self._view_errors: dict[str, dict] = {}
         self._files: dict[str, UploadedFile] = {}
+        self._home_views: dict[str, str] = {}  # user id -> the view id of their published App Home
         self._subscribers: list = []
         self._pending_events: list[tuple[str, Any]] = []
         self._api_methods = {
@@ -717,6 +730,7 @@ class SlackEmulator:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
+            "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -1463,6 +1477,30 @@ class SlackEmulator:
                                for v in self._views.values()):
             raise ApiError("duplicate_external_id")
 
+    def _views_publish(self, args: dict) -> dict:
+        """views.publish: one App Home view per user, replaced in place (same id); `hash` guards races."""
+        user_id = str(args.get("user_id") or "")
+        if user_id not in self._users:
+            raise ApiError("user_not_found")
+        spec = _json_arg(args, "view", "invalid_arguments")
+        errors = view_errors(spec, kinds=("home",))
+        if errors:
+            raise ApiError("invalid_arguments", **_as_messages(errors))
+        view_id = self._home_views.get(user_id)
+        if view_id and args.get("hash") and args["hash"] != self._views[view_id]["hash"]:
+            raise ApiError("hash_conflict")
+        view_id = view_id or f"V{self._next_number():08d}"
+        self._views[view_id] = self._build_view(copy.deepcopy(spec), view_id=view_id, root_id=view_id,
+                                                previous_id=None, user_id=user_id)
+        self._home_views[user_id] = view_id
+        return {"view": self._public_view(view_id)}
+
+    def home_view(self, user_id: str) -> dict | None:
+        """The App Home view last published for `user_id` (views.publish), or None."""
+        with self._lock:
+            view_id = self._home_views.get(user_id)
+            return self._public_view(view_id) if view_id else None
+
     def _views_open(self, args: dict) -> dict:
         trigger = self._use_trigger(args)
         spec = self._view_arg(args)
@@ -1627,8 +1665,8 @@ class SlackEmulator:
         return 200, content, record.mimetype, {}
 
     def file_object(self, record: UploadedFile) -> dict:
-        """A file as Slack's Web API and message payloads show it."""
-        return {
+        """A file as Slack's Web API and message payloads show it (images with their pixel size)."""
+        return {**_png_size(record.content),
             "id": record.id, "created": record.created, "timestamp": record.created, "name": record.name,
             "title": record.title or record.name, "mimetype": record.mimetype,
             "filetype": record.name.rsplit(".", 1)[-1] if "." in record.name else "binary",
@@ -2046,7 +2084,8 @@ class SlackDriver:
 
     def _open_view(self, view_id: str) -> dict:
         view = self.emulator.views.get(view_id)
-        if view is None or not self.emulator.is_view_open(view_id):
+        # A published App Home (views.publish) stays usable: it has no stack to be open in.
+        if view is None or not (self.emulator.is_view_open(view_id) or view.get("type") == "home"):
             raise SlackDriverError(f"view {view_id!r} is not open; open stacks end in "
                                    f"{(self.emulator.top_view() or {}).get('id')!r}")
         view.pop("user_id", None)

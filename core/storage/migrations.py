@@ -93,3 +93,11 @@ def m006_conversations(db: Database) -> None:
         {"token_hash": str, "channel_id": str, "ts": str, "mime_type": str, "content": bytes, "expires_at": float},
         pk="token_hash",
     )
+
+
+@migrations()
+def m008_home_digest(db: Database) -> None:
+    # One row per daily digest (the local date it is posted for): the primary key makes it happen once,
+    # across restarts and however many processes run the job. posted_at/slack_ts stay NULL until Slack answered.
+    db["digests"].create({"day": str, "covers": str, "channel_id": str, "claimed_at": str, "posted_at": str,
+                          "slack_ts": str}, pk="day")

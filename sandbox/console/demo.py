@@ -82,6 +82,7 @@ class DemoStack:
         workdir = tempfile.mkdtemp(prefix="flowroute-demo-")
         self._exit.callback(shutil.rmtree, workdir, ignore_errors=True)
         self.sandbox = FlowrouteSandbox(access_key="demo-" + secrets.token_hex(6), secret_key=secrets.token_hex(16))
+        self.sandbox.seed_history()  # weeks of messages for `report`, the App Home and the digest
         self.sandbox.start()
         self._exit.callback(self.sandbox.stop)
         self.slack = SlackEmulator()
