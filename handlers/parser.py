@@ -98,6 +98,9 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("inbox list", "/flowroute inbox list", "Inbox subscriptions"),
         _spec("inbox status", "/flowroute inbox status", "Relay health: last poll, watermark, counts, errors"),
         _spec("inbox poll", "/flowroute inbox poll", "Poll Flowroute for inbound messages now"),
+        _spec("inbox callbacks", "/flowroute inbox callbacks on|off|status",
+              "Flowroute callbacks for inbound messages and receipts (on/off: admins)",
+              [Arg("SWITCH", "on_off_status")]),
         _spec("audit", "/flowroute audit [--limit N]", "Recent changes made through the bot",
               options={"limit": "limit"}),
     ]
@@ -371,6 +374,7 @@ CONVERTERS = {
     "id": _pattern(r"\d{1,18}", "an id (digits)"),
     "mdr_id": _pattern(r"mdr[12]-[0-9a-fA-F]{8,64}", "a message record id like mdr2-0123abcd..."),
     "route_type": _choice(ROUTE_TYPES),
+    "on_off_status": _choice(("on", "off", "status")),
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,

@@ -152,6 +152,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from sandbox.flowroute_callbacks import SandboxCallbacks
 from sandbox.flowroute_porting import PORTING_ENDPOINTS
 from sandbox.loopback import LoopbackServer
 
@@ -623,6 +624,7 @@ class _State:
         self.unlisted: set[str] = set()  # records that exist but are not listed yet (listed=False)
         self.media: dict[str, dict] = {}
         self.account_callbacks: dict[str, str] = {}
+        self.on_added = lambda state, records: None  # new MDRs, for callbacks (sandbox/flowroute_callbacks.py)
         self._seed_mdrs(rng, seed_now)
 
     @staticmethod
@@ -704,6 +706,7 @@ class _State:
             self.mdrs[record["id"]] = record
         self.mdr_index.extend((record["moment"], record["id"]) for record in records)
         self.mdr_index.sort()
+        self.on_added(self, records)
 
     def listed_page(self, start: datetime, end: datetime | None, offset: int, size: int) -> tuple[list[str], int]:
         """(ids of one page, how many are listed in all) for start <= timestamp <= end, unlisted left out."""
@@ -1358,6 +1361,7 @@ def _send_message(state: _State, call: _Call):
         is_mms=is_mms,
         status="delivered",
     )
+    record["dlr_callback"] = _message_fields(call).get("dlr_callback")  # for its receipts' callbacks
     state.add_mdrs([record])
     link = f"{call.base_url}/v2.1/messages/{mdr_id}"
     return 202, {"data": {"type": "message", "id": mdr_id, "links": {"self": link}}}
@@ -1811,6 +1815,7 @@ class FlowrouteSandbox:
         self._behaviour = dict(DEFAULT_BEHAVIOUR)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.callbacks = SandboxCallbacks(self)
 
     def __repr__(self) -> str:
         return f"FlowrouteSandbox(url={self.url!r}, seed={self._seed})"
@@ -1824,7 +1829,9 @@ class FlowrouteSandbox:
         self.stop()
 
     def _fresh_state(self) -> _State:
-        return _State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state = _State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state.on_added = self.callbacks.records_added
+        return state
 
     # -- server lifecycle ----------------------------------------------------------------------
 
@@ -1844,6 +1851,7 @@ class FlowrouteSandbox:
         return self.url
 
     def stop(self) -> None:
+        self.callbacks.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -1922,6 +1930,7 @@ class FlowrouteSandbox:
             self._failures.clear()
             self._latency = 0.0
             self._behaviour = dict(DEFAULT_BEHAVIOUR)
+            self.callbacks.reset()
 
     def inject_message(
         self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound", listed=True
@@ -2160,6 +2169,9 @@ class FlowrouteSandbox:
     def _control_requests(self, payload: dict) -> _Response:
         return _json_response(200, [record.to_json() for record in self.requests], "application/json")
 
+    def _control_callbacks(self, payload: dict) -> _Response:
+        return _json_response(200, self.callbacks.control(payload), "application/json")
+
     def _control_clear_requests(self, payload: dict) -> _Response:
         self.clear_requests()
         return _Response(204)
@@ -2191,6 +2203,7 @@ _CONTROL = {
     "/sandbox/messages/show-late": {"POST": "_control_show_late"},
     "/sandbox/reset": {"POST": "_control_reset"},
     "/sandbox/requests": {"GET": "_control_requests", "DELETE": "_control_clear_requests"},
+    "/sandbox/callbacks": {"GET": "_control_callbacks", "POST": "_control_callbacks"},
 }
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from blocks.text import iso_utc
+from core.storage.callback_tables import CallbackTables
 from core.storage.conversation_tables import ConversationTables
 from core.storage.relay_tables import RelayTables
 
 
-class Store(RelayTables, ConversationTables):
+class Store(RelayTables, ConversationTables, CallbackTables):
     """Every SQL statement of the bot, grouped by the tables it touches (one connection per call)."""
 
     # audit -----------------------------------------------------------------------------------------
