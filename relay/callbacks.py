@@ -85,7 +85,7 @@ class CallbackIntake:
         """Store a callback's message durably (True when new), then wake the sender."""
         self.store.count_callback("inbound", today())
         if self.store.get_known_ids([message.id]):
-            self.store.save_callback_inbound({"mdr_id": message.id}, [], [])  # notes callback_at only
+            self.store.note_callback(message.id)
             return False
         self.recover_if_empty()  # a first start decides the floor and the recovered posts before anything new
         record = message.as_record()

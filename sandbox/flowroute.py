@@ -1809,13 +1809,13 @@ class FlowrouteSandbox:
         self._seed_now = _now()
         self._media_key = secrets.token_bytes(32)
         self._lock = threading.RLock()
+        self.callbacks = SandboxCallbacks(self)
         self._state = self._fresh_state()
         self._failures: list[_FailureRule] = []
         self._latency = 0.0
         self._behaviour = dict(DEFAULT_BEHAVIOUR)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.callbacks = SandboxCallbacks(self)
 
     def __repr__(self) -> str:
         return f"FlowrouteSandbox(url={self.url!r}, seed={self._seed})"

@@ -41,6 +41,10 @@ class CallbackTables(Tables):
             )
         return True
 
+    def note_callback(self, mdr_id: str) -> None:
+        """A callback brought a record already taken in (by the poll, or an earlier callback)."""
+        self._execute("UPDATE inbound SET callback_at = coalesce(callback_at, ?) WHERE mdr_id = ?", [iso_utc(), mdr_id])
+
     def count_callback(self, kind: str, day: str) -> None:
         """One more `kind` (inbound, receipts, rejected) callback on `day` (YYYY-MM-DD, UTC)."""
         if kind not in COUNTED:
