@@ -96,3 +96,12 @@ def test_readme_env_sample_and_help_list_the_same_settings():
     assert sample == names
     help_lines = settings_table().splitlines()
     assert [line.split()[0] for line in help_lines] == names
+
+
+def test_a_short_callback_token_stops_start_up_without_showing_it():
+    with pytest.raises(SettingsError, match="FLOWROUTE_BOT_CALLBACK_TOKEN must be at least 32") as error:
+        Settings.from_env({**BASE, "FLOWROUTE_BOT_CALLBACK_TOKEN": "short-secret-value"})
+    assert "short-secret-value" not in str(error.value)
+    token = "t" * 32
+    settings = Settings.from_env({**BASE, "FLOWROUTE_BOT_CALLBACK_TOKEN": token})
+    assert settings.callback_token == token and token not in repr(settings)

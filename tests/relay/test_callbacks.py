@@ -121,3 +121,30 @@ def test_a_restart_between_the_callbacks_200_and_its_post_posts_once(make_bot, f
         assert posted_ids(slack_emulator) == [mdr["id"]]
     finally:
         again.stop()
+
+
+def test_only_admins_turn_callbacks_on_and_the_token_is_never_shown_or_logged(make_bot, caplog):
+    caplog.set_level("DEBUG")
+    bot = start_callback_bot(make_bot, turn_on=False)
+    refused = bot.reply(bot.command("inbox callbacks on", user="U0BOB"))
+    assert "only Flowroute admins" in refused["text"] and bot.sandbox.account_callbacks() == {}
+    assert "off" in bot.reply(bot.command("inbox callbacks status", user="U0BOB"))["text"]
+
+    on = bot.reply(bot.command("inbox callbacks on"))
+    assert "/flowroute/callbacks/&lt;FLOWROUTE_BOT_CALLBACK_TOKEN&gt;`" in on["text"]
+    mdr = bot.sandbox.inject_message(REMOTE, SEATTLE, "hello")
+    wait_posted(bot, mdr["id"])
+    requests.post(callback_url(bot), data=b"nope", timeout=5)
+    off = bot.reply(bot.command("inbox callbacks off"))
+    assert "portal" in off["text"]
+    assert bot.store.get_state("callbacks_on") is None
+
+    audit = [(row["action"], row["target"]) for row in bot.store.get_audit(limit=10)]
+    assert ("inbox callbacks off", "account callbacks") in audit
+    assert ("inbox callbacks on (sms_callback)", f"{bot.settings.public_url}/flowroute/callbacks/"
+            "<FLOWROUTE_BOT_CALLBACK_TOKEN>") in audit
+    # urllib3's DEBUG lines of the sandbox's own POSTs (Flowroute's side) name the URL; the bot's never do.
+    ours = "\n".join(record.getMessage() for record in caplog.records
+                     if not record.name.startswith(("urllib3", "sandbox")))
+    everything = ours + str(audit) + str(bot.slack.messages()) + str(bot.slack.response_posts())
+    assert TOKEN not in everything
