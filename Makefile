@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(PY) bench/client_bench.py
 	$(PY) bench/ack_bench.py
 	$(PY) bench/relay_bench.py
+	$(PY) bench/inbound_latency.py
 
 demo: $(STAMP)
 	$(PY) -m sandbox.console

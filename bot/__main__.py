@@ -135,6 +135,7 @@ def _features(settings) -> str:
     features = {
         "inbox channel": settings.inbox_channel, "audit channel": settings.audit_channel,
         "MMS replies (public URL)": settings.public_url, "thread senders": settings.senders,
+        "callback endpoint": bool(settings.callback_token),
     }
     listed = ", ".join(f"{name} {'on' if value else 'off'}" for name, value in features.items())
     return f"{listed}; {len(settings.admins)} admin(s)"

@@ -79,3 +79,12 @@ def test_mistakes_are_explained_and_nothing_is_sent(stack):
     assert "Could not inject the message:" in out
     assert stack.slack.messages() == []
     assert not [m for m in stack.sandbox.messages(direction="inbound") if m["attributes"]["body"] == "hi"]
+
+
+def test_with_callbacks_on_an_inbound_sms_is_posted_without_a_poll(stack):
+    out = run_console(stack, "/flowroute inbox subscribe 12065550100 here\n/flowroute inbox callbacks on\n"
+                             ":sms 12065559876 12065550100 Via callback\n")
+    assert "Callbacks are on" in out
+    assert "the relay posts it as soon as Flowroute's callback reaches it" in out
+    stack.slack.wait_for(lambda: any("Via callback" in m.text for m in stack.slack.messages("C0OPS")
+                                     if m.source == "api"), timeout=10)
