@@ -29,6 +29,7 @@ from core.settings import Settings
 from core.storage import Store
 from flowroute_api import DeliveryReceipt, InboundMms, InboundSms
 from relay.poll import MediaError, media_row
+from relay.recover import STARTED
 
 log = logging.getLogger("flowroute_bot.relay")
 
@@ -87,7 +88,8 @@ class CallbackIntake:
         if self.store.get_known_ids([message.id]):
             self.store.note_callback(message.id)
             return False
-        self.recover_if_empty()  # a first start decides the floor and the recovered posts before anything new
+        if self.store.get_state(STARTED) is None:  # checked first: recover_if_empty waits for a running poll
+            self.recover_if_empty()  # a first start decides the floor and the recovered posts before anything new
         record = message.as_record()
         row = self._inbound_row(record)
         channels, kind = self._router()(row["to_number"])

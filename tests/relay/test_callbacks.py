@@ -1,5 +1,7 @@
 """Flowroute callbacks end to end: the sandbox POSTs to the real bot, the post reaches the Slack emulator."""
 
+import threading
+
 import requests
 
 from tests.helpers.bot import OPS, BotHarness
@@ -148,3 +150,17 @@ def test_only_admins_turn_callbacks_on_and_the_token_is_never_shown_or_logged(ma
                      if not record.name.startswith(("urllib3", "sandbox")))
     everything = ours + str(audit) + str(bot.slack.messages()) + str(bot.slack.response_posts())
     assert TOKEN not in everything
+
+
+def test_a_slow_poll_does_not_hold_up_a_callback(make_bot):
+    bot = start_callback_bot(make_bot)
+    bot.sandbox.fail_next(1, path_prefix="/v2.1/messages", method="GET", stall=8)  # Flowroute answers slowly
+    poll = threading.Thread(target=bot.relay.poll_now)
+    polls = mdr_list_calls(bot)
+    poll.start()
+    bot.slack.wait_for(lambda: mdr_list_calls(bot) > polls and  # the poll is waiting for its answer
+                       bot.sandbox.requests_to("GET", "/v2.1/messages")[-1].status == 0)
+    mdr = bot.sandbox.inject_message(REMOTE, SEATTLE, "not behind the poll")
+    wait_posted(bot, mdr["id"])
+    assert poll.is_alive()  # posted while the poll was still waiting for Flowroute
+    poll.join()
