@@ -117,6 +117,7 @@ Control endpoints (no auth, not recorded, no latency) under /sandbox/:
   POST   /sandbox/latency     {"seconds"} -> 204: added to every API request
   POST   /sandbox/reset       -> 204: seed state; requests, failures, latency and switches cleared
   GET    /sandbox/requests    -> recorded API requests (Authorization value masked)
+  GET/POST /sandbox/callbacks  callbacks POSTed to the URLs set: counts and switches (sandbox/flowroute_callbacks.py)
   DELETE /sandbox/requests    -> 204
   GET    /sandbox/media/{id}?Expires=<unix>&Signature=<hex>   the media bytes; 403 once
                               expired or with a bad signature, like an S3 pre-signed URL
