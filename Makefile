@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/ack_bench.py
 	$(PY) bench/relay_bench.py
 	$(PY) bench/report_bench.py
+	$(PY) bench/inbound_latency.py
 
 demo: $(STAMP)
 	$(PY) -m sandbox.console

@@ -66,6 +66,7 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, 
     conversations = Conversations(store, client, settings, slack=sender, audit=audit)
     next_poll_at = functools.partial(next_run, scheduler, POLL_JOB_ID) if scheduler else lambda: None
     relay = Relay(store, client, settings, slack=sender, conversations=conversations, next_poll_at=next_poll_at)
+    conversations.on_sent = relay.apply_receipts  # a receipt that came before the send's record id was noted
     return Deps(settings=settings, store=store, flowroute=client, slack=slack, executor=work, audit=audit,
                 relay=relay, conversations=conversations)
 

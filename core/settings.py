@@ -47,8 +47,10 @@ SETTINGS: tuple[SettingDoc, ...] = (
                "hours of quiet after which a conversation starts a new Slack thread"),
     SettingDoc("FLOWROUTE_BOT_SENDERS", "empty",
                "Slack user IDs (besides admins) who may answer an SMS by replying in its thread"),
-    SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty", "the bot's public base URL: MMS replies' media"),
-    SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty", f"Flowroute callbacks; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty",
+               "the bot's public base URL: MMS replies' media, Flowroute callbacks"),
+    SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty",
+               "secret path segment (at least 32 characters) of the callback URL; callbacks are off without it"),
     SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty", f"second-admin approval; {NOT_BUILT}"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", "channel ID for the daily digest (unset: no digest)"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", "daily digest time, HH:MM in FLOWROUTE_BOT_TIMEZONE"),
@@ -97,6 +99,7 @@ class Settings:
     thread_idle_hours: int = 24
     senders: frozenset[str] = frozenset()  # may answer SMS in conversation threads, like admins
     public_url: str | None = None  # where Flowroute can fetch the images of MMS replies (GET /media/...)
+    callback_token: str | None = field(default=None, repr=False)  # POST /flowroute/callbacks/<token>
     startup_backoff: tuple[float, float] = (1.0, 60.0)  # first retry, longest wait while a service is down
     digest_channel: str | None = None
     digest_time: tuple[int, int] = (8, 0)  # hour, minute in `timezone`
@@ -140,6 +143,7 @@ class Settings:
             thread_idle_hours=reader.integer("FLOWROUTE_BOT_THREAD_IDLE_HOURS", 24, low=1, high=24 * 365),
             senders=reader.id_list("FLOWROUTE_BOT_SENDERS"),
             public_url=reader.optional_url("FLOWROUTE_BOT_PUBLIC_URL"),
+            callback_token=reader.secret("FLOWROUTE_BOT_CALLBACK_TOKEN", min_length=32),
             startup_backoff=reader.backoff("FLOWROUTE_BOT_STARTUP_BACKOFF", (1.0, 60.0)),
             digest_channel=reader.slack_id("FLOWROUTE_BOT_DIGEST_CHANNEL"),
             digest_time=reader.clock_time("FLOWROUTE_BOT_DIGEST_TIME", (8, 0)),
@@ -250,6 +254,14 @@ class _Reader:
             self.problems.append(f"{name} must be an IANA time zone like America/Chicago, got {raw!r}")
             return default
         return raw
+
+    def secret(self, name: str, *, min_length: int) -> str | None:
+        """A secret's problem names its length, never its value."""
+        value = self.optional(name)
+        if value is not None and (len(value) < min_length or not re.fullmatch(r"[A-Za-z0-9_-]+", value)):
+            self.problems.append(f"{name} must be at least {min_length} letters, digits, '-' or '_' "
+                                 f"(got {len(value)} characters)")
+        return value
 
     def slack_id(self, name: str) -> str | None:
         value = self.optional(name)

@@ -117,6 +117,7 @@ Control endpoints (no auth, not recorded, no latency) under /sandbox/:
   POST   /sandbox/latency     {"seconds"} -> 204: added to every API request
   POST   /sandbox/reset       -> 204: seed state; requests, failures, latency and switches cleared
   GET    /sandbox/requests    -> recorded API requests (Authorization value masked)
+  GET/POST /sandbox/callbacks  callbacks POSTed to the URLs set: counts and switches (sandbox/flowroute_callbacks.py)
   DELETE /sandbox/requests    -> 204
   GET    /sandbox/media/{id}?Expires=<unix>&Signature=<hex>   the media bytes; 403 once
                               expired or with a bad signature, like an S3 pre-signed URL
@@ -153,6 +154,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from sandbox import flowroute_history
+from sandbox.flowroute_callbacks import SandboxCallbacks
 from sandbox.flowroute_porting import PORTING_ENDPOINTS
 from sandbox.loopback import LoopbackServer
 
@@ -624,6 +626,7 @@ class _State:
         self.unlisted: set[str] = set()  # records that exist but are not listed yet (listed=False)
         self.media: dict[str, dict] = {}
         self.account_callbacks: dict[str, str] = {}
+        self.on_added = lambda state, records: None  # new MDRs, for callbacks (sandbox/flowroute_callbacks.py)
         self._seed_mdrs(rng, seed_now)
 
     @staticmethod
@@ -705,6 +708,7 @@ class _State:
             self.mdrs[record["id"]] = record
         self.mdr_index.extend((record["moment"], record["id"]) for record in records)
         self.mdr_index.sort()
+        self.on_added(self, records)
 
     def listed_page(self, start: datetime, end: datetime | None, offset: int, size: int) -> tuple[list[str], int]:
         """(ids of one page, how many are listed in all) for start <= timestamp <= end, unlisted left out."""
@@ -1359,6 +1363,7 @@ def _send_message(state: _State, call: _Call):
         is_mms=is_mms,
         status="delivered",
     )
+    record["dlr_callback"] = _message_fields(call).get("dlr_callback")  # for its receipts' callbacks
     state.add_mdrs([record])
     link = f"{call.base_url}/v2.1/messages/{mdr_id}"
     return 202, {"data": {"type": "message", "id": mdr_id, "links": {"self": link}}}
@@ -1806,6 +1811,7 @@ class FlowrouteSandbox:
         self._seed_now = _now()
         self._media_key = secrets.token_bytes(32)
         self._lock = threading.RLock()
+        self.callbacks = SandboxCallbacks(self)
         self._state = self._fresh_state()
         self._failures: list[_FailureRule] = []
         self._latency = 0.0
@@ -1825,7 +1831,9 @@ class FlowrouteSandbox:
         self.stop()
 
     def _fresh_state(self) -> _State:
-        return _State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state = _State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state.on_added = self.callbacks.records_added
+        return state
 
     # -- server lifecycle ----------------------------------------------------------------------
 
@@ -1845,6 +1853,7 @@ class FlowrouteSandbox:
         return self.url
 
     def stop(self) -> None:
+        self.callbacks.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -1923,6 +1932,7 @@ class FlowrouteSandbox:
             self._failures.clear()
             self._latency = 0.0
             self._behaviour = dict(DEFAULT_BEHAVIOUR)
+            self.callbacks.reset()
 
     def seed_history(self, **options) -> int:
         """Add weeks of MDRs (or `total=N` of them); sandbox/flowroute_history.py. Returns how many."""
@@ -2177,6 +2187,9 @@ class FlowrouteSandbox:
     def _control_requests(self, payload: dict) -> _Response:
         return _json_response(200, [record.to_json() for record in self.requests], "application/json")
 
+    def _control_callbacks(self, payload: dict) -> _Response:
+        return _json_response(200, self.callbacks.control(payload), "application/json")
+
     def _control_clear_requests(self, payload: dict) -> _Response:
         self.clear_requests()
         return _Response(204)
@@ -2208,6 +2221,7 @@ _CONTROL = {
     "/sandbox/messages/show-late": {"POST": "_control_show_late"},
     "/sandbox/reset": {"POST": "_control_reset"},
     "/sandbox/requests": {"GET": "_control_requests", "DELETE": "_control_clear_requests"},
+    "/sandbox/callbacks": {"GET": "_control_callbacks", "POST": "_control_callbacks"},
 }
 
 

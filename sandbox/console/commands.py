@@ -109,6 +109,8 @@ def _inject(console, sender: str, to: str, text: str, media: list[str]) -> None:
         return
     kind = "MMS" if media else "SMS"
     when = "on its next poll" + (f" (every {stack.poll_seconds} s)" if stack.scheduler_running else "")
+    if stack.sandbox.account_callbacks().get(f"{kind.lower()}_callback"):
+        when = "as soon as Flowroute's callback reaches it"  # /flowroute inbox callbacks on
     console.note(f"(Flowroute sandbox: inbound {kind} {sender} → {to} arrived as {record.get('id')}; "
                  f"the relay posts it {when}, or type :poll)")
 
