@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from blocks.text import money
 from flowroute_api.mdr_tally import NANODOLLARS_PER_DOLLAR, MdrTally
 from flowroute_api.phone import format_number
 
 MAX_FAILURE_DAYS = 5
 
 
-# TODO(lead): use blocks.text.money after the layout merge. Spend is often under a cent per day
-# ($0.0040 an SMS), so below $1 this shows four decimals where a two-decimal money format would say $0.00.
-def money(dollars: Decimal | float | int) -> str:
-    """`$1,234.56`, or `$0.0040` below a dollar."""
-    value = Decimal(str(dollars)).quantize(Decimal("0.0001"))
-    return f"${value:,.2f}" if value == 0 or abs(value) >= 1 else f"${value:.4f}"
-
-
 def spend_text(nanodollars: int) -> str:
-    return money(Decimal(nanodollars) / NANODOLLARS_PER_DOLLAR)
+    """Spend is often under a cent a day ($0.0040 an SMS): four decimals below a dollar."""
+    return money(Decimal(nanodollars) / NANODOLLARS_PER_DOLLAR, fine=True)
 
 
 def report_summary(tally: MdrTally) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flowroute_api import InvalidNumberError, format_number
@@ -21,11 +22,15 @@ def number_text(number: Any) -> str:
         return escape(number)
 
 
-def money(value: Any) -> str:
+def money(value: Any, *, fine: bool = False) -> str:
+    """`$1,234.56`; `fine` keeps four decimals under a dollar (`$0.0040`, one SMS) where two would say $0.00."""
     try:
-        return f"${float(value):,.2f}"
-    except (TypeError, ValueError):
+        amount = Decimal(str(value)).quantize(Decimal("0.0001"))
+    except (TypeError, ValueError, ArithmeticError):
         return "n/a"
+    if not amount.is_finite():
+        return "n/a"
+    return f"${amount:.4f}" if fine and 0 < abs(amount) < 1 else f"${amount:,.2f}"
 
 
 def iso_utc(moment: datetime | None = None) -> str:

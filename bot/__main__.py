@@ -59,6 +59,7 @@ def run_bot() -> int:
 def _serve(settings) -> int:
     """HTTP server first (/healthz says why not ready), then the checks, then Slack and the scheduler."""
     from bot.app import build_deps, close_deps, shutdown
+    from bot.callbacks import callback_endpoint
     from bot.health import Health
     from bot.scheduler import new_scheduler
     from bot.server import HttpServer, SlackGate, make_wsgi_app
@@ -86,7 +87,7 @@ def _serve(settings) -> int:
             return 0  # stopped while waiting
         if settings.socket_mode:
             return _run_socket_mode(process, settings, gate, stopping)
-        gate.open(process.app, deps.conversations.serve_media)
+        gate.open(process.app, deps.conversations.serve_media, callbacks=callback_endpoint(deps))
         process.scheduler.start()
         log.info("Serving Slack requests at POST /slack/events on port %s", server.port)
         stopping.wait()
@@ -134,6 +135,7 @@ def _features(settings) -> str:
     features = {
         "inbox channel": settings.inbox_channel, "audit channel": settings.audit_channel,
         "MMS replies (public URL)": settings.public_url, "thread senders": settings.senders,
+        "callback endpoint": bool(settings.callback_token),
     }
     listed = ", ".join(f"{name} {'on' if value else 'off'}" for name, value in features.items())
     return f"{listed}; {len(settings.admins)} admin(s)"
@@ -144,6 +146,8 @@ def _run_socket_mode(process, settings, gate, stopping: threading.Event) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
+    from bot.callbacks import callback_endpoint
+
     handler = SocketModeHandler(process.app, app_token=settings.slack_app_token)
     try:
         handler.connect()
@@ -151,7 +155,8 @@ def _run_socket_mode(process, settings, gate, stopping: threading.Event) -> int:
         # Typically a wrong or revoked app-level token: one clear line, not a traceback.
         print(f"{PROGRAM}: Socket Mode could not connect: {error.response.get('error')}", file=sys.stderr)
         return 1
-    gate.open(process.app, process.deps.conversations.serve_media, events=False)  # events come over the WebSocket
+    gate.open(process.app, process.deps.conversations.serve_media, events=False,  # events come over the WebSocket
+              callbacks=callback_endpoint(process.deps))
     process.scheduler.start()
     log.info("Connected to Slack in Socket Mode")
     try:

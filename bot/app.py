@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.scheduler import POLL_JOB_ID, add_jobs, new_scheduler, next_run
+from bot.scheduler import POLL_JOB_ID, add_digest_job, add_jobs, new_scheduler, next_run
 from core.audit import Audit
 from core.commands import Command
 from core.deps import Deps
@@ -66,6 +66,7 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, 
     conversations = Conversations(store, client, settings, slack=sender, audit=audit)
     next_poll_at = functools.partial(next_run, scheduler, POLL_JOB_ID) if scheduler else lambda: None
     relay = Relay(store, client, settings, slack=sender, conversations=conversations, next_poll_at=next_poll_at)
+    conversations.on_sent = relay.apply_receipts  # a receipt that came before the send's record id was noted
     return Deps(settings=settings, store=store, flowroute=client, slack=slack, executor=work, audit=audit,
                 relay=relay, conversations=conversations)
 
@@ -112,6 +113,7 @@ def build_process(settings: Settings, deps: Deps, scheduler: BackgroundScheduler
         listeners.shutdown(wait=False)
         raise
     add_jobs(scheduler, deps.relay, settings)
+    add_digest_job(scheduler, deps)
     return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
 
 

@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core.deps import Deps
 from core.settings import Settings
+from relay.digest import post_digest_if_due
 from relay.service import Relay
 
 POLL_JOB_ID = "relay-poll"
+DIGEST_JOB_ID = "daily-digest"
+DIGEST_CHECK_SECONDS = 60  # is today's digest due? (a table read; the post happens once, see relay/digest.py)
 SEND_JOB_ID = "relay-send"
 SEND_SECONDS = 1  # paced backlogs and retries are picked up this often (Slack takes ~1 post/s per channel)
 SEND_BUDGET = 0.8  # each run posts what is ready and returns before the next run is due
@@ -27,6 +31,16 @@ def add_jobs(scheduler: BackgroundScheduler, relay: Relay, settings: Settings) -
                       next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,
                       kwargs={"budget": SEND_BUDGET}, name="Post pending inbound messages to Slack", **common)
+
+
+def add_digest_job(scheduler: BackgroundScheduler, deps: Deps) -> None:
+    """With FLOWROUTE_BOT_DIGEST_CHANNEL set: check every minute, and at start (a restart after the time posts
+    the day's digest late, once)."""
+    if not deps.settings.digest_channel:
+        return
+    scheduler.add_job(post_digest_if_due, "interval", seconds=DIGEST_CHECK_SECONDS, id=DIGEST_JOB_ID,
+                      args=[deps], name="Post the daily digest when due", next_run_time=datetime.now(UTC),
+                      coalesce=True, max_instances=1, replace_existing=True, misfire_grace_time=None)
 
 
 def next_run(scheduler: BackgroundScheduler, job_id: str) -> datetime | None:

@@ -24,11 +24,14 @@ class SlackGate:
         self.health = health
         self.bolt = None
         self.media = None
+        self.callbacks = None
 
-    def open(self, app: App, media=None, *, events: bool = True) -> None:
+    def open(self, app: App, media=None, *, events: bool = True, callbacks=None) -> None:
         """Serve Slack; `events=False` (Socket Mode, whose app does not verify signatures) answers
-        POST /slack/events with 404 instead of handing unsigned requests to Bolt."""
+        POST /slack/events with 404 instead of handing unsigned requests to Bolt. `callbacks` (a
+        bot.callbacks.CallbackEndpoint) serves Flowroute's callbacks, in either mode."""
         self.media = media
+        self.callbacks = callbacks
         # Bolt's handler, with form bodies parsed by their keys (bot/slack_request.py)
         self.bolt = SlackEventsHandler(app, path=EVENTS_PATH) if events else _not_found
         self.health.serving()
@@ -50,6 +53,9 @@ def make_wsgi_app(gate: SlackGate):
         if bolt is None:
             body = {"ok": False, "reason": gate.health.report()[1].get("reason") or "starting"}
             return _json(start_response, "503 Service Unavailable", body, method)
+        callbacks = gate.callbacks
+        if callbacks is not None and callbacks.matches(path):
+            return callbacks(environ, start_response)  # the one path served without Slack's signature
         if media is not None and path.startswith(MEDIA_PATH) and method in ("GET", "HEAD"):
             status, headers, body = media(path[len(MEDIA_PATH):])
             start_response(status, headers)

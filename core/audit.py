@@ -23,6 +23,8 @@ class Audit:
 
     def __init__(self, store: Store, settings: Settings, slack: WebClient):
         self.store, self.settings, self.slack = store, settings, slack
+        # Called with the user id after each recorded write (the App Home refreshes that user's tab).
+        self.after_write: list[Callable[[str], None]] = []
 
     def require_admin(self, user_id: str, what: str = "make changes") -> None:
         if not self.settings.is_admin(user_id):
@@ -45,6 +47,8 @@ class Audit:
         """Save one write in the audit table, then announce it in the audit channel."""
         self.store.save_audit(user_id=user_id, action=action, target=target, ok=ok, result=result)
         log.info("Write by %s: %s %s -> %s", user_id, action, target, result if ok else f"failed: {result}")
+        for listener in self.after_write:
+            listener(user_id)
         channel = self.settings.audit_channel
         if not channel:
             return

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -46,12 +47,14 @@ SETTINGS: tuple[SettingDoc, ...] = (
                "hours of quiet after which a conversation starts a new Slack thread"),
     SettingDoc("FLOWROUTE_BOT_SENDERS", "empty",
                "Slack user IDs (besides admins) who may answer an SMS by replying in its thread"),
-    SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty", "the bot's public base URL: MMS replies' media"),
-    SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty", f"Flowroute callbacks; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty",
+               "the bot's public base URL: MMS replies' media, Flowroute callbacks"),
+    SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty",
+               "secret path segment (at least 32 characters) of the callback URL; callbacks are off without it"),
     SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty", f"second-admin approval; {NOT_BUILT}"),
-    SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", f"daily digest channel; {NOT_BUILT}"),
-    SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", f"daily digest time; {NOT_BUILT}"),
-    SettingDoc("FLOWROUTE_BOT_TIMEZONE", "UTC", f"digest and report time zone; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", "channel ID for the daily digest (unset: no digest)"),
+    SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", "daily digest time, HH:MM in FLOWROUTE_BOT_TIMEZONE"),
+    SettingDoc("FLOWROUTE_BOT_TIMEZONE", "UTC", "IANA time zone of report days and the digest, e.g. America/Chicago"),
     SettingDoc("FLOWROUTE_BOT_STARTUP_BACKOFF", "1,60",
                "seconds before the first retry and the most between retries while Slack or Flowroute "
                "cannot be reached at start"),
@@ -96,7 +99,11 @@ class Settings:
     thread_idle_hours: int = 24
     senders: frozenset[str] = frozenset()  # may answer SMS in conversation threads, like admins
     public_url: str | None = None  # where Flowroute can fetch the images of MMS replies (GET /media/...)
+    callback_token: str | None = field(default=None, repr=False)  # POST /flowroute/callbacks/<token>
     startup_backoff: tuple[float, float] = (1.0, 60.0)  # first retry, longest wait while a service is down
+    digest_channel: str | None = None
+    digest_time: tuple[int, int] = (8, 0)  # hour, minute in `timezone`
+    timezone: str = "UTC"  # an IANA zone name, checked by ZoneInfo at start-up
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -136,7 +143,11 @@ class Settings:
             thread_idle_hours=reader.integer("FLOWROUTE_BOT_THREAD_IDLE_HOURS", 24, low=1, high=24 * 365),
             senders=reader.id_list("FLOWROUTE_BOT_SENDERS"),
             public_url=reader.optional_url("FLOWROUTE_BOT_PUBLIC_URL"),
+            callback_token=reader.secret("FLOWROUTE_BOT_CALLBACK_TOKEN", min_length=32),
             startup_backoff=reader.backoff("FLOWROUTE_BOT_STARTUP_BACKOFF", (1.0, 60.0)),
+            digest_channel=reader.slack_id("FLOWROUTE_BOT_DIGEST_CHANNEL"),
+            digest_time=reader.clock_time("FLOWROUTE_BOT_DIGEST_TIME", (8, 0)),
+            timezone=reader.zone("FLOWROUTE_BOT_TIMEZONE", "UTC"),
             **log_settings(env, reader),
         )
         reader.raise_problems()
@@ -222,6 +233,35 @@ class _Reader:
             self.problems.append(f"{name} must be two numbers of seconds like 1,60 (first <= second), got {raw!r}")
             return default
         return base, cap
+
+    def clock_time(self, name: str, default: tuple[int, int]) -> tuple[int, int]:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw)
+        if not match:
+            self.problems.append(f"{name} must be a time like 08:00 (24-hour HH:MM), got {raw!r}")
+            return default
+        return int(match.group(1)), int(match.group(2))
+
+    def zone(self, name: str, default: str) -> str:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problems.append(f"{name} must be an IANA time zone like America/Chicago, got {raw!r}")
+            return default
+        return raw
+
+    def secret(self, name: str, *, min_length: int) -> str | None:
+        """A secret's problem names its length, never its value."""
+        value = self.optional(name)
+        if value is not None and (len(value) < min_length or not re.fullmatch(r"[A-Za-z0-9_-]+", value)):
+            self.problems.append(f"{name} must be at least {min_length} letters, digits, '-' or '_' "
+                                 f"(got {len(value)} characters)")
+        return value
 
     def slack_id(self, name: str) -> str | None:
         value = self.optional(name)

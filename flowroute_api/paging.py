@@ -18,18 +18,20 @@ def iter_pages(fetch: Callable[..., Any], *, page_size: int | None = None) -> It
     """Yield, page by page, the records not yielded before; `fetch(limit=, offset=)` returns one page.
 
     page_size None leaves `limit` to the server's default. Records are told apart by `id`; one whose id was
-    already yielded (the list shifted under us) is skipped. A page that brings nothing new ends the walk: the
-    server ignored the offset, and asking again would loop.
+    on the previous page (the list shifted under us by less than a page) is skipped. Only the previous page's
+    ids are kept, so memory stays one page however long the walk (a 100,000-record report). A page that
+    brings nothing new ends the walk: the server ignored the offset, and asking again would loop.
     """
     if page_size is not None and page_size < 1:
         raise ValueError("page_size must be at least 1")
-    seen: set[str] = set()
+    previous: set[str] = set()
     offset = 0
     while True:
         page = fetch(limit=page_size, offset=offset) or {}
         records = page.get("data") or []
-        fresh = [record for record in records if _key(record) not in seen]
-        seen.update(_key(record) for record in fresh)
+        keys = [_key(record) for record in records]
+        fresh = [record for record, key in zip(records, keys, strict=True) if key not in previous]
+        previous = set(keys)
         yield fresh
         if not records or not fresh or not (page.get("links") or {}).get("next"):
             return

@@ -11,17 +11,29 @@ from core.commands import Command, CommandContext, decode_value
 from core.deps import Deps
 from core.errors import failure_text, reply_to, run_guarded
 from core.work import in_background
-from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
+from handlers import (
+    audit,
+    conversations,
+    e911,
+    help,
+    home,
+    inbox,
+    inbox_callbacks,
+    messages,
+    numbers,
+    report,
+    routes,
+)
 from handlers.parser import UsageError, parse
 
 SLASH_COMMAND = "/flowroute"
 # Events API subscriptions the listeners need (conversations: thread replies in public and private
-# channels); manifest.yml must list the same.
-EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
+# channels; home: the App Home tab); manifest.yml must list the same.
+EVENTS: tuple[str, ...] = ("message.channels", "message.groups", "app_home_opened")
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, inbox_callbacks, conversations, report, home)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 from slack_bolt import App
@@ -28,6 +29,7 @@ from core.deps import Deps
 from core.errors import UserError
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, plain_quotes, sms_segments
+from relay.callbacks import dlr_callback
 
 MESSAGES_SEND_ACTION = "messages_send"
 MESSAGES_CANCEL_ACTION = "messages_cancel"
@@ -126,24 +128,32 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
     if not nonce or not isinstance(draft, dict) or draft.get("kind") not in ("sms", "mms"):
         raise UserError("That button is out of date; run the command again.")
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
+    receipts_url = dlr_callback(deps.store, deps.settings)
     try:
         result = deps.audit.act_once(user_id, f"{draft['kind']}:{nonce}",
                                      already="That message was already sent (or cancelled).", action=draft["kind"],
-                                     target=route, call=lambda: _send(deps.flowroute, draft))
+                                     target=route, call=lambda: _send(deps.flowroute, draft, receipts_url))
     except FlowrouteError as error:
         respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
                 f"{escape(error)}")
         return
     mdr_id = ((result or {}).get("data") or {}).get("id") or "unknown"
-    respond(**sent_message(draft, mdr_id, user_id, route, for_channel=False), replace_original=True)
+    confirmation = sent_message(draft, mdr_id, user_id, route, for_channel=False)
+    respond(**confirmation, replace_original=True)
+    if mdr_id != "unknown" and getattr(respond, "response_url", None):
+        # A delivery receipt edits this confirmation in place (relay/callbacks.py).
+        deps.store.save_confirmation(mdr_id, respond.response_url, confirmation, time.time())
+        deps.relay.apply_receipts(mdr_id)
     respond(**sent_message(draft, mdr_id, user_id, route, for_channel=True), response_type="in_channel",
             replace_original=False)
 
 
-def _send(client, draft: dict) -> dict:
+def _send(client, draft: dict, receipts_url: str | None) -> dict:
+    """`receipts_url`: the dlr_callback while Flowroute callbacks are on."""
     if draft["kind"] == "mms":
-        return client.send_mms(draft["from"], draft["to"], draft["media"], draft["text"] or None)
-    return client.send_sms(draft["from"], draft["to"], draft["text"])
+        return client.send_message(draft["from"], draft["to"], draft["text"] or None, media_urls=draft["media"],
+                                   is_mms=True, dlr_callback=receipts_url)
+    return client.send_message(draft["from"], draft["to"], draft["text"], dlr_callback=receipts_url)
 
 
 def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_channel: bool) -> dict:

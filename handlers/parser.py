@@ -17,6 +17,7 @@ from flowroute_api import InvalidNumberError, normalize_number
 
 MAX_LIST_LIMIT = 100
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
+REPORT_DEFAULT_DAYS, REPORT_MAX_DAYS = 7, 90
 
 
 def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
@@ -98,8 +99,16 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("inbox list", "/flowroute inbox list", "Inbox subscriptions"),
         _spec("inbox status", "/flowroute inbox status", "Relay health: last poll, watermark, counts, errors"),
         _spec("inbox poll", "/flowroute inbox poll", "Poll Flowroute for inbound messages now"),
+        _spec("inbox callbacks", "/flowroute inbox callbacks on|off|status",
+              "Flowroute callbacks for inbound messages and receipts (on/off: admins)",
+              [Arg("SWITCH", "on_off_status")]),
         _spec("audit", "/flowroute audit [--limit N]", "Recent changes made through the bot",
               options={"limit": "limit"}),
+        _spec("numbers audit", "/flowroute numbers audit",
+              "Numbers missing an E911 address, a failover route, messaging or an alias"),
+        _spec("report", "/flowroute report [--days N] [--number NUMBER]",
+              f"Messages per day, failures and spend as a chart (default {REPORT_DEFAULT_DAYS} days, "
+              f"at most {REPORT_MAX_DAYS})", options={"days": "report_days", "number": "phone"}),
     ]
 }
 
@@ -358,6 +367,13 @@ def _urls(_, value: str) -> list[str]:
     return urls
 
 
+def _phone(value: str) -> str:
+    try:
+        return normalize_number(value)
+    except InvalidNumberError:
+        raise ValueError(f"`{value}` is not a valid phone number") from None
+
+
 CONVERTERS = {
     "word": lambda _, value: value,
     "limit": lambda _, value: _int_in(value, 1, MAX_LIST_LIMIT),
@@ -370,7 +386,10 @@ CONVERTERS = {
     "areacode": _pattern(r"[2-9]\d\d", "a three-digit area code"),
     "id": _pattern(r"\d{1,18}", "an id (digits)"),
     "mdr_id": _pattern(r"mdr[12]-[0-9a-fA-F]{8,64}", "a message record id like mdr2-0123abcd..."),
+    "report_days": lambda _, value: _int_in(value, 1, REPORT_MAX_DAYS),
+    "phone": lambda _, value: _phone(value),
     "route_type": _choice(ROUTE_TYPES),
+    "on_off_status": _choice(("on", "off", "status")),
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,

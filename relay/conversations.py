@@ -48,6 +48,7 @@ from flowroute_api import (
     plain_quotes,
     sms_segments,
 )
+from relay.callbacks import dlr_callback
 from relay.posts import is_own, thread_start
 from relay.replies import (
     MAX_SEGMENTS,
@@ -96,6 +97,7 @@ class Conversations:
         self.clock = time.time  # tests move it to expire media links
         self._not_conversations: dict[tuple[str, str], None] = {}  # threads known not to be ours, oldest first
         self._lock = threading.Lock()
+        self.on_sent = lambda mdr_id: None  # bot/app.py: Relay.apply_receipts, for receipts that came first
 
     # --- a reply arrives ------------------------------------------------------------------------------
 
@@ -170,6 +172,8 @@ class Conversations:
             return
         mdr_id = ((result or {}).get("data") or {}).get("id")
         self.store.mark_reply(channel, ts, status="accepted", mdr_id=mdr_id)
+        if mdr_id:
+            self.on_sent(mdr_id)
         self.store.touch_thread(channel, reply["thread_ts"], iso_utc())
         if self._react(client, reply, ACCEPTED_REACTION):
             self.store.mark_reply(channel, ts, accepted_reacted=1)
@@ -179,12 +183,12 @@ class Conversations:
 
     def _send(self, reply: dict, kind: str, text: str, media_urls: list[str]) -> dict:
         route = f"{number_text(reply['from_number'])} → {number_text(reply['to_number'])}"
-        client = self.flowroute
+        send, receipts = self.flowroute.send_message, {"dlr_callback": dlr_callback(self.store, self.settings)}
         if kind == "mms":
-            return self.audit.audited(reply["user_id"], "mms reply", route, client.send_mms, reply["from_number"],
-                                      reply["to_number"], media_urls, text or None)
-        return self.audit.audited(reply["user_id"], "sms reply", route, client.send_sms, reply["from_number"],
-                                  reply["to_number"], text)
+            return self.audit.audited(reply["user_id"], "mms reply", route, send, reply["from_number"],
+                                      reply["to_number"], text or None, media_urls=media_urls, is_mms=True, **receipts)
+        return self.audit.audited(reply["user_id"], "sms reply", route, send, reply["from_number"],
+                                  reply["to_number"], text, **receipts)
 
     def _send_failed(self, client: WebClient, reply: dict, kind: str, error: Exception) -> None:
         """A 5xx or a lost answer may hide a sent message (never resent); anything else surely sent nothing."""

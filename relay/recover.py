@@ -135,9 +135,12 @@ def read_metadata(message: dict, channel: str) -> tuple[dict | None, tuple | Non
     if metadata.get("event_type") == RELAY_EVENT and payload.get("mdr_id") and parse_time(payload.get("timestamp")):
         post = {"mdr_id": payload["mdr_id"], "channel_id": channel, "at": iso_utc(parse_time(payload["timestamp"])),
                 "route": payload.get("route") or "recovered", "slack_ts": message.get("ts")}
-        # A post routed by a subscription shows the subscription existed at that time.
+        # A post routed by a subscription shows the subscription existed when the record was routed: at the
+        # latest its message time (the poll that routed it came after), not when it was posted, which may be
+        # after an unsubscribe (a backlog, a retry). Ordered by the post's ts, that unsubscribe would be undone.
         target = {"number": payload.get("to"), "all": "all"}.get(payload.get("route"))
-        return post, (order, "subscribe", target, channel) if target else None
+        routed_by = min(order, parse_time(payload["timestamp"]).timestamp())
+        return post, (routed_by, "subscribe", target, channel) if target else None
     if metadata.get("event_type") == SUBSCRIPTION_EVENT and payload.get("number"):
         return None, (order, payload.get("action"), payload["number"], payload.get("channel_id") or channel)
     return None, None

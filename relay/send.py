@@ -35,13 +35,14 @@ class UploadError(Exception):
 class Sender:
     """The notify half of the Relay (relay/service.py), which owns the store, clients, config and pacing."""
 
-    def send_pending(self, budget: float | None = None) -> int:
+    def send_pending(self, budget: float | None = None, *, wait: float = 0.0) -> int:
         """Post pending rows for about `budget` seconds; returns how many were delivered.
 
-        One sender at a time (others return at once). Rows not yet ready (pacing, Retry-After, backoff) are
-        waited for only within the budget; the scheduler's send job comes back for them.
+        One sender at a time (others return at once, or wait up to `wait` seconds for the running one). Rows
+        not yet ready (pacing, Retry-After, backoff) are waited for only within the budget; the scheduler's
+        send job comes back for them.
         """
-        if not self._send_lock.acquire(blocking=False):
+        if not (self._send_lock.acquire(timeout=wait) if wait > 0 else self._send_lock.acquire(blocking=False)):
             return 0
         try:
             seconds = self.config.send_budget_seconds if budget is None else budget

@@ -39,6 +39,7 @@ from core.errors import connection_problem
 from core.settings import Settings
 from core.storage import Store
 from flowroute_api import FlowrouteClient, FlowrouteError
+from relay.callbacks import CallbackIntake
 from relay.conversations import Conversations
 from relay.poll import LAST_POLL, WATERMARK, Poller, PollResult
 from relay.recover import Recovery
@@ -63,7 +64,7 @@ class RelayConfig:
     max_media_bytes: int = 25 * 1024 * 1024
 
 
-class Relay(Poller, Sender, Recovery):
+class Relay(Poller, Sender, Recovery, CallbackIntake):
     """The relay service; handlers, the scheduler, tests and the console all use this object."""
 
     def __init__(self, store: Store, flowroute: FlowrouteClient, settings: Settings, *, slack: WebClient,
@@ -80,6 +81,7 @@ class Relay(Poller, Sender, Recovery):
         self._ready_at: dict[str, float] = {}  # channel -> epoch before which it gets no post (pace, 429)
         self._aliases: dict[str, tuple[float, str | None]] = {}
         self._identity: dict | None = None
+        self.init_callbacks()  # relay/callbacks.py: the sender woken by Flowroute callbacks
 
     def stop(self) -> None:
         """Make a running send round return instead of waiting for pacing or Retry-After."""

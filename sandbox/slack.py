@@ -27,7 +27,7 @@ injected failures):
     conversations.info / .history / .replies / .join,
     chat.postMessage / .postEphemeral / .update / .delete / .getPermalink,
     reactions.add / .remove,
-    views.open / .update / .push,
+    views.open / .update / .push, views.publish (App Home; home_view(user_id) returns the last one),
     files.getUploadURLExternal, POST <upload_url> (raw bytes, as slack_sdk sends them), files.completeUploadExternal,
     GET <file url_private> with the bot token (the stored bytes).
   Channels the bot is not in: a public one answers not_in_channel (to posts too: the bot has no
@@ -67,6 +67,17 @@ Control:
         with {"ok": false, "error": error} and a Retry-After header when retry_after is given. error
         defaults to "ratelimited" for 429, "internal_error" for 5xx and "fatal_error" otherwise; status=200
         with an error fakes any Slack error. Injected failures are recorded in `calls` and change nothing.
+    lose_answer_next(method, count=1, *, status=500)
+        the next `count` calls to `method` (or "*") that succeed take effect (a post is stored and shows in
+        conversations.history) but their answer is lost: HTTP `status` with {"ok": false, "error":
+        "internal_error"}, or with status=None the connection is closed with no answer at all (the client
+        sees a dropped connection). Recorded in `calls` with that status (0 for a dropped connection).
+    clear_failures() -> int             forgets every armed fail_next / lose_answer_next; returns how many
+                                        calls they would still have hit
+    page_cap = None                     an int: conversations.history / .replies and users.conversations
+                                        return at most that many items per page whatever `limit` asks,
+                                        with response_metadata.next_cursor while more exist (Slack may
+                                        return fewer items than `limit` before the end of a list)
     advance_clock(seconds)              moves the clock used for trigger_id and response_url expiry
     post_as_user(text, *, user, channel, thread_ts=None, files=None) -> Message  (no event; see the driver)
 
@@ -266,6 +277,7 @@ class _FailRule:
     status: int
     error: str
     retry_after: int | float | None
+    after_effect: bool = False  # the call is carried out, only its answer is lost
 
 
 class ApiError(Exception):
@@ -487,10 +499,14 @@ def view_errors(view: Any, kinds: tuple = ("modal",)) -> list[str]:
         return ["must be an object [json-pointer:/view]"]
     if view.get("type") not in kinds:
         return [f"must be one of {', '.join(kinds)} [json-pointer:/view/type]"]
-    errors = _text_errors(view.get("title"), "/view/title", 24, plain_only=True)
-    for key in ("submit", "close"):
-        if view.get(key) is not None:
-            errors += _text_errors(view[key], f"/view/{key}", 24, plain_only=True)
+    if view["type"] == "home":  # a Home tab needs no title and may not have submit or close
+        errors = [f"is not allowed in a home view [json-pointer:/view/{key}]"
+                  for key in ("submit", "close") if view.get(key) is not None]
+    else:
+        errors = _text_errors(view.get("title"), "/view/title", 24, plain_only=True)
+        for key in ("submit", "close"):
+            if view.get(key) is not None:
+                errors += _text_errors(view[key], f"/view/{key}", 24, plain_only=True)
     blocks = view.get("blocks")
     errors += blocks_errors(blocks, "/view/blocks", MAX_VIEW_BLOCKS)
     has_input = isinstance(blocks, list) and any(isinstance(b, dict) and b.get("type") == "input"
@@ -504,6 +520,14 @@ def view_errors(view: Any, kinds: tuple = ("modal",)) -> list[str]:
     if len(json.dumps(view)) > MAX_VIEW_BYTES:
         errors.append("view_too_large [json-pointer:/view]")
     return errors
+
+
+def _png_size(content: bytes | None) -> dict:
+    """original_w / original_h, as Slack's file objects give them for images (PNG only here: its IHDR)."""
+    if not content or not content.startswith(b"\x89PNG\r\n\x1a\n") or len(content) < 24:
+        return {}
+    width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return {"original_w": width, "original_h": height}
 
 
 def _as_messages(errors: list[str]) -> dict:
@@ -671,6 +695,7 @@ class SlackEmulator:
         self._counter = 0
         self._calls: list[Call] = []
         self._failures: list[_FailRule] = []
+        self.page_cap: int | None = None
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, dict] = {}
         self._messages: list[Message] = []
@@ -684,6 +709,7 @@ class SlackEmulator:
         self._stack_order: list[str] = []
         self._view_errors: dict[str, dict] = {}
         self._files: dict[str, UploadedFile] = {}
+        self._home_views: dict[str, str] = {}  # user id -> the view id of their published App Home
         self._subscribers: list = []
         self._pending_events: list[tuple[str, Any]] = []
         self._api_methods = {
@@ -704,6 +730,7 @@ class SlackEmulator:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
+            "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -832,9 +859,22 @@ class SlackEmulator:
         with self._lock:
             self._failures.append(_FailRule(method, count, status, error, retry_after))
 
-    def _take_failure(self, method: str) -> _FailRule | None:
+    def lose_answer_next(self, method: str, count: int = 1, *, status: int | None = 500) -> None:
+        """Carry out the next `count` successful calls to `method` (or "*"), then lose their answers:
+        HTTP `status` (a 5xx), or with status=None a connection closed without an answer."""
+        with self._lock:
+            self._failures.append(_FailRule(method, count, status or 0, "internal_error", None, after_effect=True))
+
+    def clear_failures(self) -> int:
+        """Forget every armed failure; returns how many calls they would still have hit."""
+        with self._lock:
+            unused = sum(rule.remaining for rule in self._failures)
+            self._failures.clear()
+            return unused
+
+    def _take_failure(self, method: str, *, after_effect: bool = False) -> _FailRule | None:
         for rule in self._failures:
-            if rule.remaining > 0 and rule.method in (method, "*"):
+            if rule.remaining > 0 and rule.method in (method, "*") and rule.after_effect == after_effect:
                 rule.remaining -= 1
                 if rule.remaining == 0:
                     self._failures.remove(rule)
@@ -1009,6 +1049,9 @@ class SlackEmulator:
             answer = (500, b'{"ok": false, "error": "emulator_error"}', "application/json", {})
         finally:
             self._flush_events()
+        if answer[0] == 0:  # lose_answer_next(status=None): the post is stored, the answer never leaves
+            handler.close_connection = True
+            return
         _reply(handler, *answer)
 
     def _serve_api(self, method: str, query: str, raw: bytes, content_type: str, headers) -> tuple:
@@ -1042,9 +1085,13 @@ class SlackEmulator:
         if token != self.token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         try:
-            return 200, {"ok": True, **handler(args)}, {}
+            answer = {"ok": True, **handler(args)}
         except ApiError as err:
             return 200, err.body(), {}
+        lost = self._take_failure(method, after_effect=True)
+        if lost is not None:
+            return lost.status, {"ok": False, "error": lost.error}, {}
+        return 200, answer, {}
 
     # -- messages: shared helpers ---------------------------------------------------------------------
 
@@ -1227,7 +1274,7 @@ class SlackEmulator:
 
     def _page(self, items: list[Message], args: dict, *, newest_first: bool) -> tuple[list[Message], str]:
         limit = _int_arg(args, "limit", 100 if newest_first else 1000) or 100
-        limit = max(1, min(limit, 1000))
+        limit = max(1, min(limit, 1000, self.page_cap or 1000))
         if args.get("cursor"):
             start = _ts_key(_decode_cursor(str(args["cursor"])))
             items = [m for m in items if (_ts_key(m.ts) <= start if newest_first else _ts_key(m.ts) >= start)]
@@ -1294,7 +1341,7 @@ class SlackEmulator:
         if args.get("cursor"):
             start = _decode_cursor(str(args["cursor"]))
             channels = [c for c in channels if c.id >= start]
-        limit = max(1, min(_int_arg(args, "limit", 100) or 100, 1000))
+        limit = max(1, min(_int_arg(args, "limit", 100) or 100, 1000, self.page_cap or 1000))
         page, rest = channels[:limit], channels[limit:]
         return {"channels": [self._channel_info(c) for c in page],
                 "response_metadata": {"next_cursor": _encode_cursor(rest[0].id) if rest else ""}}
@@ -1429,6 +1476,30 @@ class SlackEmulator:
         if external_id and any(v["external_id"] == external_id and v["id"] != ignore and self.view_stack(v["id"])
                                for v in self._views.values()):
             raise ApiError("duplicate_external_id")
+
+    def _views_publish(self, args: dict) -> dict:
+        """views.publish: one App Home view per user, replaced in place (same id); `hash` guards races."""
+        user_id = str(args.get("user_id") or "")
+        if user_id not in self._users:
+            raise ApiError("user_not_found")
+        spec = _json_arg(args, "view", "invalid_arguments")
+        errors = view_errors(spec, kinds=("home",))
+        if errors:
+            raise ApiError("invalid_arguments", **_as_messages(errors))
+        view_id = self._home_views.get(user_id)
+        if view_id and args.get("hash") and args["hash"] != self._views[view_id]["hash"]:
+            raise ApiError("hash_conflict")
+        view_id = view_id or f"V{self._next_number():08d}"
+        self._views[view_id] = self._build_view(copy.deepcopy(spec), view_id=view_id, root_id=view_id,
+                                                previous_id=None, user_id=user_id)
+        self._home_views[user_id] = view_id
+        return {"view": self._public_view(view_id)}
+
+    def home_view(self, user_id: str) -> dict | None:
+        """The App Home view last published for `user_id` (views.publish), or None."""
+        with self._lock:
+            view_id = self._home_views.get(user_id)
+            return self._public_view(view_id) if view_id else None
 
     def _views_open(self, args: dict) -> dict:
         trigger = self._use_trigger(args)
@@ -1594,8 +1665,8 @@ class SlackEmulator:
         return 200, content, record.mimetype, {}
 
     def file_object(self, record: UploadedFile) -> dict:
-        """A file as Slack's Web API and message payloads show it."""
-        return {
+        """A file as Slack's Web API and message payloads show it (images with their pixel size)."""
+        return {**_png_size(record.content),
             "id": record.id, "created": record.created, "timestamp": record.created, "name": record.name,
             "title": record.title or record.name, "mimetype": record.mimetype,
             "filetype": record.name.rsplit(".", 1)[-1] if "." in record.name else "binary",
@@ -2013,7 +2084,8 @@ class SlackDriver:
 
     def _open_view(self, view_id: str) -> dict:
         view = self.emulator.views.get(view_id)
-        if view is None or not self.emulator.is_view_open(view_id):
+        # A published App Home (views.publish) stays usable: it has no stack to be open in.
+        if view is None or not (self.emulator.is_view_open(view_id) or view.get("type") == "home"):
             raise SlackDriverError(f"view {view_id!r} is not open; open stacks end in "
                                    f"{(self.emulator.top_view() or {}).get('id')!r}")
         view.pop("user_id", None)

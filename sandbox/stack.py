@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import create_app, shutdown
+from bot.callbacks import callback_endpoint
 from bot.health import Health
 from bot.server import EVENTS_PATH, HttpServer, SlackGate, make_wsgi_app
 from core.commands import Command
@@ -58,12 +59,13 @@ class LocalBot:
         try:
             self.health = Health(self.settings.poll_seconds, self.deps.relay)
             self.gate = SlackGate(self.health)
-            self.server = HttpServer(make_wsgi_app(self.gate), host="127.0.0.1", port=0)
+            port = self.settings.port if "PORT" in (env or {}) else 0  # a fixed port: a known public URL
+            self.server = HttpServer(make_wsgi_app(self.gate), host="127.0.0.1", port=port)
         except BaseException:
             shutdown(self.process)
             raise
         self.url = self.server.start()
-        self.gate.open(self.app, self.deps.conversations.serve_media)
+        self.gate.open(self.app, self.deps.conversations.serve_media, callbacks=callback_endpoint(self.deps))
         self.driver = SlackDriver(emulator, self.url + EVENTS_PATH, signing_secret)
 
     @property

@@ -49,5 +49,7 @@ def test_manifest_names_the_command_events_and_scopes_the_bot_uses():
     assert sorted(events) == sorted(handlers.EVENTS)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write", "channels:history", "groups:history"} <= scopes
+    needs = {"message.channels": {"channels:history"}, "message.groups": {"groups:history"}, "app_home_opened": set()}
     for event in events:
-        assert {"message.channels": "channels:history", "message.groups": "groups:history"}[event] in scopes
+        assert needs[event] <= scopes
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # app_home_opened -> views.publish

@@ -93,3 +93,39 @@ def m006_conversations(db: Database) -> None:
         {"token_hash": str, "channel_id": str, "ts": str, "mime_type": str, "content": bytes, "expires_at": float},
         pk="token_hash",
     )
+
+
+@migrations()
+def m007_callbacks(db: Database) -> None:
+    # Who brought an inbound record first (the poll or a Flowroute callback), and when a callback brought it
+    # (also after the poll did): the poll's finds that no callback brought are "callbacks missed".
+    db["inbound"].add_column("brought_by", str, not_null_default="poll")
+    db["inbound"].add_column("callback_at", str)
+    db["inbound"].create_index(["seen_at"])
+    # Delivery receipts (DLR callbacks) for the bot's own sends, one row per record and level; `applied`
+    # once what the bot said about the send (reaction, confirmation) shows it.
+    db["receipts"].create(
+        {"mdr_id": str, "level": int, "status": str, "status_code": str, "description": str, "at": str,
+         "received_at": str, "applied": int},
+        pk=("mdr_id", "level"),
+        defaults={"applied": 0},
+    )
+    # The `sms`/`mms` command confirmations a receipt edits in place (Slack's response_url lives 30 minutes).
+    db["sent_confirmations"].create(
+        {"mdr_id": str, "response_url": str, "message": str, "created_at": float},
+        pk="mdr_id",
+    )
+    # Callbacks per day (UTC): accepted inbound messages and receipts, refused bodies, the last one's time.
+    db["callback_days"].create(
+        {"day": str, "inbound": int, "receipts": int, "rejected": int, "last_at": str},
+        pk="day",
+        defaults={"inbound": 0, "receipts": 0, "rejected": 0},
+    )
+
+
+@migrations()
+def m008_home_digest(db: Database) -> None:
+    # One row per daily digest (the local date it is posted for): the primary key makes it happen once,
+    # across restarts and however many processes run the job. posted_at/slack_ts stay NULL until Slack answered.
+    db["digests"].create({"day": str, "covers": str, "channel_id": str, "claimed_at": str, "posted_at": str,
+                          "slack_ts": str}, pk="day")

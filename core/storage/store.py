@@ -1,15 +1,17 @@
-"""The bot's Store: audit, claims, subscriptions and state, plus the relay's and the conversations' tables."""
+"""The bot's Store: audit, claims, subscriptions and state, plus the relay's, conversations' and digest's tables."""
 
 from __future__ import annotations
 
 import json
 
 from blocks.text import iso_utc
+from core.storage.callback_tables import CallbackTables
 from core.storage.conversation_tables import ConversationTables
+from core.storage.digest_tables import DigestTables
 from core.storage.relay_tables import RelayTables
 
 
-class Store(RelayTables, ConversationTables):
+class Store(RelayTables, ConversationTables, CallbackTables, DigestTables):
     """Every SQL statement of the bot, grouped by the tables it touches (one connection per call)."""
 
     # audit -----------------------------------------------------------------------------------------

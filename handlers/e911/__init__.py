@@ -6,6 +6,12 @@ from slack_bolt import App
 
 from core.commands import Command, bind
 from core.deps import Deps
+from handlers.e911.associate_form import (
+    E911_ASSOCIATE_OPEN_ACTION,
+    E911_ASSOCIATE_VIEW,
+    e911_associate_open_clicked,
+    e911_associate_submitted,
+)
 from handlers.e911.changes import (
     e911_associate_command,
     e911_cancel_clicked,
@@ -37,6 +43,8 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
     app.view(E911_UPDATE_VIEW)(bind(deps, e911_update_submitted))
     app.action(E911_CONFIRM_ACTION)(bind(deps, e911_confirm_clicked))
     app.action(E911_CANCEL_ACTION)(bind(deps, e911_cancel_clicked))
+    app.action(E911_ASSOCIATE_OPEN_ACTION)(bind(deps, e911_associate_open_clicked))
+    app.view(E911_ASSOCIATE_VIEW)(bind(deps, e911_associate_submitted))
     return {
         "e911 list": Command(page=e911_list_page),
         "e911 show": Command(run=e911_show_command),

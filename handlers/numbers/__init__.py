@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from core.commands import Command, bind
 from core.deps import Deps
+from handlers.numbers.audit import numbers_audit_command
 from handlers.numbers.buy import numbers_buy_clicked, numbers_buy_command, numbers_search_page
 from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.numbers.lists import numbers_areacodes_page, numbers_exchanges_page, numbers_list_page
@@ -29,4 +30,5 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
         "numbers show": Command(run=numbers_show_command),
         "numbers alias": Command(run=numbers_alias_command),
         "numbers release": Command(run=numbers_release_command),
+        "numbers audit": Command(run=numbers_audit_command),
     }

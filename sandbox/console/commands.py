@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+from sandbox.console import render
 from sandbox.console.demo import SLASH
 
 QUIT = (":quit", ":q", ":exit")
@@ -108,6 +109,8 @@ def _inject(console, sender: str, to: str, text: str, media: list[str]) -> None:
         return
     kind = "MMS" if media else "SMS"
     when = "on its next poll" + (f" (every {stack.poll_seconds} s)" if stack.scheduler_running else "")
+    if stack.sandbox.account_callbacks().get(f"{kind.lower()}_callback"):
+        when = "as soon as Flowroute's callback reaches it"  # /flowroute inbox callbacks on
     console.note(f"(Flowroute sandbox: inbound {kind} {sender} → {to} arrived as {record.get('id')}; "
                  f"the relay posts it {when}, or type :poll)")
 
@@ -137,6 +140,28 @@ def poll_now(console, _rest: str) -> None:
     console.settle(started)
 
 
+def show_home(console, _rest: str) -> None:
+    """Open the App Home as Slack does (an app_home_opened event) and show the view the bot publishes."""
+    slack = console.stack.slack
+    before = (slack.home_view(console.user) or {}).get("hash")
+    console.stack.driver.send_event({"type": "app_home_opened", "user": console.user, "channel": "D0HOME",
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"})
+    try:
+        view = slack.wait_for(lambda: (home := slack.home_view(console.user)) and home["hash"] != before and home,
+                              timeout=15)
+    except AssertionError:
+        console.emit("The bot did not publish the App Home within 15 s.")
+        return
+    # Its buttons act on the Home view, which the console cannot press: they are left out and named instead.
+    buttons = [plain for block in view["blocks"] if block["type"] == "actions"
+               for plain in (render.plain_text(element.get("text")) for element in block["elements"])]
+    blocks = [block for block in view["blocks"] if block["type"] != "actions"]
+    shown = render.render_view({"title": {"type": "plain_text", "text": "App Home"}, "blocks": blocks},
+                               names=console.names, style=console.style)
+    note = f"(buttons on the Home tab in Slack: {', '.join(dict.fromkeys(buttons))})" if buttons else ""
+    console.emit([""] + shown.lines + ([console.style.dim(note)] if note else []))
+
+
 CONSOLE_COMMANDS = {  # name -> (arguments, what it does, how; :quit is the loop's own)
     ":help": ("", "this help", show_help),
     ":channel": ("NAME", "switch channel (no NAME: list them; a new name creates one)", switch_channel),
@@ -145,5 +170,6 @@ CONSOLE_COMMANDS = {  # name -> (arguments, what it does, how; :quit is the loop
     ":mms": ("FROM TO URL TEXT", "an inbound MMS (URL: the media; comma-separated for several)", inbound_mms),
     ":reply": ("TEXT", "reply in the last thread (two-way conversations)", reply_in_thread),
     ":poll": ("", "poll Flowroute for inbound messages now", poll_now),
+    ":home": ("", "open the bot's App Home tab (as the current user)", show_home),
     ":quit": ("", "stop everything and leave (Ctrl-C and Ctrl-D too)", None),
 }

@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -55,6 +56,15 @@ class TrackedExecutor(Executor):
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def callback_env() -> dict[str, str]:
+    """A known port and a token, so `/flowroute inbox callbacks on` works in the demo (issue 13)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {"PORT": str(port), "FLOWROUTE_BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "FLOWROUTE_BOT_CALLBACK_TOKEN": secrets.token_urlsafe(32)}
+
+
 class DemoStack:
     """The Flowroute sandbox, the Slack emulator and the real bot wired to them, all in this process."""
 
@@ -82,6 +92,7 @@ class DemoStack:
         workdir = tempfile.mkdtemp(prefix="flowroute-demo-")
         self._exit.callback(shutil.rmtree, workdir, ignore_errors=True)
         self.sandbox = FlowrouteSandbox(access_key="demo-" + secrets.token_hex(6), secret_key=secrets.token_hex(16))
+        self.sandbox.seed_history()  # weeks of messages for `report`, the App Home and the digest
         self.sandbox.start()
         self._exit.callback(self.sandbox.stop)
         self.slack = SlackEmulator()
@@ -91,7 +102,7 @@ class DemoStack:
         self.bot = LocalBot(
             self.sandbox, self.slack, db_path=os.path.join(workdir, "demo.db"), signing_secret=secrets.token_hex(16),
             env={"FLOWROUTE_BOT_ADMINS": ADMIN, "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT",
-                 "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds)}, executor=self.work,
+                 "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds), **callback_env()}, executor=self.work,
         )
         self._exit.callback(self.bot.stop)
         self.deps, self.driver, self.server = self.bot.deps, self.bot.driver, self.bot.server

@@ -348,7 +348,10 @@ def _attachment_lines(attachment: dict, names: Names, style: Style) -> list[str]
 
 def _file_line(file: dict) -> str:
     title = file.get("title") or file.get("name") or file.get("id", "file")
-    details = ", ".join(str(x) for x in (file.get("mimetype"), _size(file.get("size"))) if x)
+    width, height = file.get("original_w"), file.get("original_h")
+    pixels = f"{width}×{height} px" if width and height else ""
+    named = file.get("name") if file.get("name") and file.get("name") != title else ""
+    details = ", ".join(str(x) for x in (named, file.get("mimetype"), _size(file.get("size")), pixels) if x)
     url = file.get("url_private") or file.get("permalink") or ""
     return f"📎 {title}" + (f" ({details})" if details else "") + (f" {url}" if url else "")
 

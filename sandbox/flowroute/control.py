@@ -12,6 +12,7 @@ POST   /sandbox/behaviour   {some switches} -> 200 {all the switches}; an unknow
 POST   /sandbox/latency     {"seconds"} -> 204: added to every API request
 POST   /sandbox/reset       -> 204: seed state; requests, failures, latency and switches cleared
 GET    /sandbox/requests    -> recorded API requests (Authorization value masked)
+GET/POST /sandbox/callbacks  callbacks POSTed to the URLs set: counts and switches (callbacks.py)
 DELETE /sandbox/requests    -> 204
 GET    /sandbox/media/{id}?Expires=<unix>&Signature=<hex>   the media bytes; 403 once
                             expired or with a bad signature, like an S3 pre-signed URL
@@ -104,6 +105,9 @@ class ControlEndpoints:
     def _control_requests(self, payload: dict) -> Response:
         return json_response(200, [record.to_json() for record in self.requests], "application/json")
 
+    def _control_callbacks(self, payload: dict) -> Response:
+        return json_response(200, self.callbacks.control(payload), "application/json")
+
     def _control_clear_requests(self, payload: dict) -> Response:
         self.clear_requests()
         return Response(204)
@@ -135,4 +139,5 @@ _CONTROL = {
     "/sandbox/messages/show-late": {"POST": "_control_show_late"},
     "/sandbox/reset": {"POST": "_control_reset"},
     "/sandbox/requests": {"GET": "_control_requests", "DELETE": "_control_clear_requests"},
+    "/sandbox/callbacks": {"GET": "_control_callbacks", "POST": "_control_callbacks"},
 }

@@ -96,6 +96,7 @@ def _send_message(state: State, call: Call):
         is_mms=is_mms,
         status="delivered",
     )
+    record["dlr_callback"] = _message_fields(call).get("dlr_callback")  # for its receipts' callbacks
     state.add_mdrs([record])
     link = f"{call.base_url}/v2.1/messages/{mdr_id}"
     return 202, {"data": {"type": "message", "id": mdr_id, "links": {"self": link}}}

@@ -27,7 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sandbox.flowroute import history
 from sandbox.flowroute.answers import Response, error_response, json_response, loads_or_none
+from sandbox.flowroute.callbacks import SandboxCallbacks
 from sandbox.flowroute.cnam import CNAM_ENDPOINTS
 from sandbox.flowroute.control import ControlEndpoints
 from sandbox.flowroute.e911 import E911_ENDPOINTS
@@ -38,6 +40,7 @@ from sandbox.flowroute.porting import PORTING_ENDPOINTS
 from sandbox.flowroute.records import as_moment, cnam_time, mdr_now, mdr_record, python_number, record_moment
 from sandbox.flowroute.resources import mdr_resource
 from sandbox.flowroute.routes import ROUTE_ENDPOINTS
+from sandbox.flowroute.seed import account_record, inventory_entry
 from sandbox.flowroute.state import DEFAULT_BEHAVIOUR, State, check_switch
 from sandbox.loopback import LoopbackServer
 
@@ -199,6 +202,7 @@ class FlowrouteSandbox(ControlEndpoints):
         self._seed_now = mdr_now()
         self._media_key = secrets.token_bytes(32)
         self._lock = threading.RLock()
+        self.callbacks = SandboxCallbacks(self)
         self._state = self._fresh_state()
         self._failures: list[_FailureRule] = []
         self._latency = 0.0
@@ -218,7 +222,9 @@ class FlowrouteSandbox(ControlEndpoints):
         self.stop()
 
     def _fresh_state(self) -> State:
-        return State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state = State(self._seed, self._seed_now, self.media_ttl, self._media_key)
+        state.on_added = self.callbacks.records_added
+        return state
 
     # -- server lifecycle ----------------------------------------------------------------------
 
@@ -238,6 +244,7 @@ class FlowrouteSandbox(ControlEndpoints):
         return self.url
 
     def stop(self) -> None:
+        self.callbacks.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -316,6 +323,23 @@ class FlowrouteSandbox(ControlEndpoints):
             self._failures.clear()
             self._latency = 0.0
             self._behaviour = dict(DEFAULT_BEHAVIOUR)
+            self.callbacks.reset()
+
+    def seed_history(self, **options) -> int:
+        """Add weeks of MDRs (or `total=N` of them); see history.py. Returns how many."""
+        with self._lock:
+            records = list(history.history_records(mdr_record, self._seed_now, **options))
+            self._state.add_mdrs(records)
+            return len(records)
+
+    def seed_numbers(self, count: int) -> list[str]:
+        """Add `count` account numbers with a mix of missing settings (see history.py)."""
+        rows = history.extra_numbers(count)
+        with self._lock:
+            for row in rows:
+                entry = inventory_entry(row["value"], "spokane", "wa", "longcode", 1.0, 1.25)
+                self._state.numbers[row["value"]] = {**account_record(entry), **row}
+        return [row["value"] for row in rows]
 
     def inject_message(
         self, from_, to, body="", *, media_urls=None, timestamp=None, direction="inbound", listed=True

@@ -95,6 +95,7 @@ class State:
         self.media: dict[str, dict] = {}
         self.account_callbacks: dict[str, str] = {}
         self.porting = PortingState()  # portability overrides and CDR exports (porting.py)
+        self.on_added = lambda state, records: None  # new MDRs, for callbacks (callbacks.py)
         seed_mdrs(self, rng, seed_now)
 
     # -- ids, lookups ---------------------------------------------------------------------------
@@ -133,6 +134,7 @@ class State:
             self.mdrs[record["id"]] = record
         self.mdr_index.extend((record["moment"], record["id"]) for record in records)
         self.mdr_index.sort()
+        self.on_added(self, records)
 
     def listed_page(self, start: datetime, end: datetime | None, offset: int, size: int) -> tuple[list[str], int]:
         """(ids of one page, how many are listed in all) for start <= timestamp <= end, unlisted left out."""

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from blocks.report_text import money, report_summary, spend_text
+from blocks.report_text import report_summary, spend_text
+from blocks.text import money
 from flowroute_api.mdr_tally import MdrTally
 
 OURS = "12065550100"
@@ -73,4 +74,6 @@ def test_spend_in_dollars_with_sub_cent_precision_below_a_dollar(nanodollars, ex
 
 
 def test_money_accepts_decimal_float_and_int():
-    assert (money(Decimal("2.5")), money(0.004), money(3)) == ("$2.50", "$0.0040", "$3.00")
+    fine = [money(value, fine=True) for value in (Decimal("2.5"), 0.004, 3)]
+    assert fine == ["$2.50", "$0.0040", "$3.00"]
+    assert money(0.004) == "$0.00"

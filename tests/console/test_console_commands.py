@@ -79,3 +79,18 @@ def test_mistakes_are_explained_and_nothing_is_sent(stack):
     assert "Could not inject the message:" in out
     assert stack.slack.messages() == []
     assert not [m for m in stack.sandbox.messages(direction="inbound") if m["attributes"]["body"] == "hi"]
+
+
+def test_home_renders_the_app_home_and_a_report_shows_its_image_with_name_size_and_pixels(stack):
+    out = run_console(stack, ":home\n/flowroute report --days 30\n")
+    assert "╔ App Home" in out and "Relay health" in out and "This month" in out
+    assert "(buttons on the Home tab in Slack: " in out
+    assert re.search(r"📎 Messages per day, .*\(messages-\d{8}-\d{8}\.png, image/png, \d+\.\d KB, 1200×600 px\)", out)
+
+def test_with_callbacks_on_an_inbound_sms_is_posted_without_a_poll(stack):
+    out = run_console(stack, "/flowroute inbox subscribe 12065550100 here\n/flowroute inbox callbacks on\n"
+                             ":sms 12065559876 12065550100 Via callback\n")
+    assert "Callbacks are on" in out
+    assert "the relay posts it as soon as Flowroute's callback reaches it" in out
+    stack.slack.wait_for(lambda: any("Via callback" in m.text for m in stack.slack.messages("C0OPS")
+                                     if m.source == "api"), timeout=10)

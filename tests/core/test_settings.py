@@ -96,3 +96,19 @@ def test_readme_env_sample_and_help_list_the_same_settings():
     assert sample == names
     help_lines = settings_table().splitlines()
     assert [line.split()[0] for line in help_lines] == names
+
+
+def test_digest_time_and_zone_are_read_and_checked():
+    settings = Settings.from_env({**BASE, "FLOWROUTE_BOT_DIGEST_CHANNEL": "C0OPS", "FLOWROUTE_BOT_DIGEST_TIME": "7:30",
+                                  "FLOWROUTE_BOT_TIMEZONE": "America/Chicago"})
+    assert (settings.digest_channel, settings.digest_time, settings.timezone) == ("C0OPS", (7, 30), "America/Chicago")
+    with pytest.raises(SettingsError, match="FLOWROUTE_BOT_DIGEST_TIME.*FLOWROUTE_BOT_TIMEZONE"):
+        Settings.from_env({**BASE, "FLOWROUTE_BOT_DIGEST_TIME": "25:00", "FLOWROUTE_BOT_TIMEZONE": "Mars/Base"})
+
+def test_a_short_callback_token_stops_start_up_without_showing_it():
+    with pytest.raises(SettingsError, match="FLOWROUTE_BOT_CALLBACK_TOKEN must be at least 32") as error:
+        Settings.from_env({**BASE, "FLOWROUTE_BOT_CALLBACK_TOKEN": "short-secret-value"})
+    assert "short-secret-value" not in str(error.value)
+    token = "t" * 32
+    settings = Settings.from_env({**BASE, "FLOWROUTE_BOT_CALLBACK_TOKEN": token})
+    assert settings.callback_token == token and token not in repr(settings)

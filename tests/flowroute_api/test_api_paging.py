@@ -71,3 +71,13 @@ def test_a_list_that_shifts_under_the_pager_yields_no_record_twice():
     assert [r["id"] for r in iter_records(fetch, page_size=2)] == ["a", "b", "c", "d"]
     with pytest.raises(ValueError):
         next(iter_pages(fetch, page_size=0))
+
+
+def test_only_the_previous_page_is_remembered_so_memory_stays_one_page():
+    """A long walk keeps the ids of one page, not of every record (checked through what it still skips)."""
+    pages = {0: ["a", "b"], 2: ["c", "d"], 4: ["a", "e"]}  # "a" again two pages later: not the overlap
+
+    def fetch(limit, offset):
+        return {"data": [{"id": i} for i in pages[offset]], "links": {"next": "n"} if offset < 4 else {}}
+
+    assert [r["id"] for r in iter_records(fetch, page_size=2)] == ["a", "b", "c", "d", "a", "e"]

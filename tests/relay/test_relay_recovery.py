@@ -55,3 +55,26 @@ def test_history_refused_for_good_does_not_stop_the_relay(relay_bot):
     bot.relay.poll_now()
     bot.relay.send_pending()
     assert posted_ids(bot.slack, "C0OPS") == [arrived["id"]]
+
+
+def test_a_post_sent_after_its_unsubscribe_does_not_bring_the_subscription_back_after_a_wipe(relay_bot):
+    """Found by test_relay_invariants: a record saved while SEATTLE -> C0ALERTS held, posted after the
+    unsubscribe. Its post implies the subscription existed when the record was routed, not when it was posted."""
+    first = relay_bot()
+    first.reply(first.command("inbox subscribe 12065550100 C0ALERTS"))
+    first.relay.poll_now()
+    saved = first.sandbox.inject_message(REMOTE, SEATTLE, "routed to alerts")
+    first.relay.poll_now()  # saved and routed to C0ALERTS, not posted yet
+    first.reply(first.command("inbox unsubscribe 12065550100 C0ALERTS"))
+    first.reply(first.command("inbox subscribe all C0OPS"))
+    assert first.relay.send_pending() == 1
+    assert posted_ids(first.slack, "C0ALERTS") == [saved["id"]]
+    first.stop()
+
+    second = relay_bot()  # a wiped disk
+    second.relay.poll_now()
+    assert {(s["number"], s["channel_id"]) for s in second.store.get_subscriptions()} == {("all", "C0OPS")}
+    later = second.sandbox.inject_message(REMOTE, SEATTLE, "after the wipe")
+    second.relay.poll_now()
+    second.relay.send_pending()
+    assert later["id"] in posted_ids(second.slack, "C0OPS") and later["id"] not in posted_ids(second.slack, "C0ALERTS")

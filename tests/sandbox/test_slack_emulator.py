@@ -314,6 +314,55 @@ def test_server_errors_and_wildcard_failures(slack_emulator, client):
     assert client.auth_test()["ok"]
 
 
+def test_a_lost_answer_after_the_post_was_stored_is_a_5xx_but_the_post_is_in_history(slack_emulator, client):
+    slack_emulator.lose_answer_next("chat.postMessage", status=503)
+    error = api_error(lambda: client.chat_postMessage(channel="C0OPS", text="stored anyway"))
+    assert error.response.status_code == 503 and error.response["error"] == "internal_error"
+    history = client.conversations_history(channel="C0OPS")["messages"]
+    assert [m["text"] for m in history] == ["stored anyway"]
+    assert client.chat_postMessage(channel="C0OPS", text="answered")["ok"]
+    assert [c.status for c in slack_emulator.calls_to("chat.postMessage")] == [503, 200]
+
+
+def test_a_dropped_connection_after_the_post_was_stored(slack_emulator):
+    client = WebClient(token=slack_emulator.token, base_url=slack_emulator.api_url, retry_handlers=[])
+    slack_emulator.lose_answer_next("chat.postMessage", status=None)
+    with pytest.raises(OSError):  # http.client.RemoteDisconnected, a ConnectionResetError
+        client.chat_postMessage(channel="C0OPS", text="no answer")
+    assert [m.text for m in slack_emulator.messages("C0OPS")] == ["no answer"]
+    assert [c.status for c in slack_emulator.calls_to("chat.postMessage")] == [0]
+
+
+def test_a_lost_answer_waits_for_a_call_that_succeeds_and_can_be_cleared(slack_emulator, client):
+    slack_emulator.lose_answer_next("chat.postMessage", count=2)
+    assert api_error(lambda: client.chat_postMessage(channel="C0RANDOM", text="x")).response["error"] == (
+        "not_in_channel")  # refused: nothing stored, the answer is not lost
+    assert api_error(lambda: client.chat_postMessage(channel="C0OPS", text="y")).response.status_code == 500
+    assert slack_emulator.clear_failures() == 1
+    assert client.chat_postMessage(channel="C0OPS", text="z")["ok"]
+
+
+def test_page_cap_bounds_every_page_whatever_limit_asks(slack_emulator, client):
+    for n in range(7):
+        client.chat_postMessage(channel="C0ALERTS", text=f"m{n}")
+    slack_emulator.page_cap = 3
+    pages, cursor = [], None
+    while True:
+        page = client.conversations_history(channel="C0ALERTS", limit=200, cursor=cursor)
+        pages.append([m["text"] for m in page["messages"]])
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == [["m6", "m5", "m4"], ["m3", "m2", "m1"], ["m0"]]
+    parent = slack_emulator.messages("C0ALERTS")[0]
+    for n in range(4):
+        client.chat_postMessage(channel="C0ALERTS", text=f"r{n}", thread_ts=parent.ts)
+    replies = client.conversations_replies(channel="C0ALERTS", ts=parent.ts, limit=200)
+    assert len(replies["messages"]) == 3 and replies["response_metadata"]["next_cursor"]
+    channels = client.users_conversations(types="public_channel", limit=200)
+    assert len(channels["channels"]) == 3 and channels["response_metadata"]["next_cursor"]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Files
 
