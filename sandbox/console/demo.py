@@ -18,7 +18,7 @@ from sandbox.slack import SlackDriver, SlackEmulator
 ADMIN = "U0ADMIN"
 SLASH = "/flowroute"
 POLL_SECONDS = 5
-# The emulator's seeded workspace (sandbox/slack.py); `:channel NEW` and `:user NEW` add to these.
+# The emulator's seeded workspace (sandbox/slack/emulator.py); `:channel NEW` and `:user NEW` add to these.
 CHANNELS = {"ops": "C0OPS", "alerts": "C0ALERTS", "audit": "C0AUDIT", "random": "C0RANDOM",
             "secret-ops": "G0SECRET", "old": "C0OLD"}
 USERS = {"alice": "U0ADMIN", "bob": "U0BOB"}
