@@ -98,6 +98,9 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("inbox list", "/flowroute inbox list", "Inbox subscriptions"),
         _spec("inbox status", "/flowroute inbox status", "Relay health: last poll, watermark, counts, errors"),
         _spec("inbox poll", "/flowroute inbox poll", "Poll Flowroute for inbound messages now"),
+        _spec("optouts list", "/flowroute optouts list [NUMBER]",
+              "Remote numbers that opted out (STOP...) of messages from our numbers",
+              [Arg("NUMBER", "number", required=False)]),
         _spec("audit", "/flowroute audit [--limit N]", "Recent changes made through the bot",
               options={"limit": "limit"}),
     ]

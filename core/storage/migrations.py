@@ -93,3 +93,15 @@ def m006_conversations(db: Database) -> None:
         {"token_hash": str, "channel_id": str, "ts": str, "mime_type": str, "content": bytes, "expires_at": float},
         pk="token_hash",
     )
+
+
+@migrations()
+def m009_optouts(db: Database) -> None:
+    # One row per (our number, remote number) that ever sent an opt-out or opt-in keyword: its current state
+    # (flowroute_api.optouts.OptOutState), the keyword that set it, that message's time and record id.
+    db["optouts"].create(
+        {"our_number": str, "remote_number": str, "state": str, "keyword": str, "at": str, "mdr_id": str,
+         "updated_at": str},
+        pk=("our_number", "remote_number"),
+        not_null={"state", "at"},
+    )

@@ -1,4 +1,4 @@
-"""The bot's Store: audit, claims, subscriptions and state, plus the relay's and the conversations' tables."""
+"""The bot's Store: audit, claims, subscriptions and state, plus the relay's, conversations' and opt-outs' tables."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import json
 
 from blocks.text import iso_utc
 from core.storage.conversation_tables import ConversationTables
+from core.storage.optout_tables import OptOutTables
 from core.storage.relay_tables import RelayTables
 
 
-class Store(RelayTables, ConversationTables):
+class Store(RelayTables, ConversationTables, OptOutTables):
     """Every SQL statement of the bot, grouped by the tables it touches (one connection per call)."""
 
     # audit -----------------------------------------------------------------------------------------
