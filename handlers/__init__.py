@@ -11,7 +11,19 @@ from core.commands import Command, CommandContext, decode_value
 from core.deps import Deps
 from core.errors import failure_text, reply_to, run_guarded
 from core.work import in_background
-from handlers import audit, cnam, conversations, e911, help, inbox, messages, numbers, optouts, routes
+from handlers import (
+    audit,
+    cnam,
+    conversations,
+    e911,
+    help,
+    inbox,
+    messages,
+    numbers,
+    optouts,
+    portability,
+    routes,
+)
 from handlers.parser import UsageError, parse
 
 SLASH_COMMAND = "/flowroute"
@@ -21,7 +33,7 @@ EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam, portability)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

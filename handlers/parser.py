@@ -16,6 +16,7 @@ from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
 
 MAX_LIST_LIMIT = 100
+MAX_NUMBERS_AT_ONCE = 50  # numbers portable: one line each
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
 
 
@@ -54,6 +55,8 @@ COMMANDS: dict[str, CommandSpec] = {
               [Arg("NUMBER", "number"), Arg("TEXT", "text", rest=True)], write=True),
         _spec("numbers release", "/flowroute numbers release NUMBER", "Release a number (asks for confirmation)",
               [Arg("NUMBER", "number")], write=True),
+        _spec("numbers portable", "/flowroute numbers portable NUMBER[,NUMBER...]",
+              "Can these numbers be ported in to Flowroute?", [Arg("NUMBER", "numbers")]),
         _spec("routes list", "/flowroute routes list [--limit N] [--offset N] [--type TYPE]",
               "Inbound voice routes", options={**PAGE, "type": "route_type_any"}),
         _spec("routes create", "/flowroute routes create [TYPE VALUE [ALIAS]]",
@@ -373,6 +376,22 @@ def _urls(_, value: str) -> list[str]:
     return urls
 
 
+def _numbers(_, value: str) -> list[str]:
+    """Comma-separated phone numbers, each normalized; repeats kept once, in the order given."""
+    parts = [part for part in value.split(",") if part]
+    if not parts:
+        raise ValueError("give at least one phone number")
+    numbers = []
+    for part in parts:
+        try:
+            numbers.append(normalize_number(part))
+        except InvalidNumberError:
+            raise ValueError(f"`{part}` is not a valid phone number") from None
+    if len(set(numbers)) > MAX_NUMBERS_AT_ONCE:
+        raise ValueError(f"give at most {MAX_NUMBERS_AT_ONCE} numbers at a time")
+    return list(dict.fromkeys(numbers))
+
+
 CONVERTERS = {
     "word": lambda _, value: value,
     "limit": lambda _, value: _int_in(value, 1, MAX_LIST_LIMIT),
@@ -389,4 +408,5 @@ CONVERTERS = {
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,
+    "numbers": _numbers,
 }
