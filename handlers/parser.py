@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from core.commands import Arg, CommandSpec, ParsedCommand
 from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
+from handlers.parser_more import MORE_COMMANDS, MORE_CONVERTERS
 
 MAX_LIST_LIMIT = 100
-MAX_NUMBERS_AT_ONCE = 50  # numbers portable: one line each
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
 
 
@@ -55,8 +55,6 @@ COMMANDS: dict[str, CommandSpec] = {
               [Arg("NUMBER", "number"), Arg("TEXT", "text", rest=True)], write=True),
         _spec("numbers release", "/flowroute numbers release NUMBER", "Release a number (asks for confirmation)",
               [Arg("NUMBER", "number")], write=True),
-        _spec("numbers portable", "/flowroute numbers portable NUMBER[,NUMBER...]",
-              "Can these numbers be ported in to Flowroute?", [Arg("NUMBER", "numbers")]),
         _spec("routes list", "/flowroute routes list [--limit N] [--offset N] [--type TYPE]",
               "Inbound voice routes", options={**PAGE, "type": "route_type_any"}),
         _spec("routes create", "/flowroute routes create [TYPE VALUE [ALIAS]]",
@@ -101,25 +99,12 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("inbox list", "/flowroute inbox list", "Inbox subscriptions"),
         _spec("inbox status", "/flowroute inbox status", "Relay health: last poll, watermark, counts, errors"),
         _spec("inbox poll", "/flowroute inbox poll", "Poll Flowroute for inbound messages now"),
-        _spec("cnam list", "/flowroute cnam list [--limit N] [--offset N]", "Caller-name (CNAM) records",
-              options=PAGE),
-        _spec("cnam show", "/flowroute cnam show CNAM_ID", "One CNAM record: review state and numbers using it",
-              [Arg("CNAM_ID", "id")]),
-        _spec("cnam create", "/flowroute cnam create TEXT...", "Create a CNAM record (Flowroute reviews it)",
-              [Arg("TEXT", "text", rest=True)], write=True),
-        _spec("cnam delete", "/flowroute cnam delete CNAM_ID", "Delete a CNAM record (asks for confirmation)",
-              [Arg("CNAM_ID", "id")], write=True),
-        _spec("cnam associate", "/flowroute cnam associate NUMBER CNAM_ID",
-              "Give a number an approved CNAM record", [Arg("NUMBER", "number"), Arg("CNAM_ID", "id")], write=True),
-        _spec("cnam unassociate", "/flowroute cnam unassociate NUMBER", "Remove a number's CNAM record",
-              [Arg("NUMBER", "number")], write=True),
-        _spec("optouts list", "/flowroute optouts list [NUMBER]",
-              "Remote numbers that opted out (STOP...) of messages from our numbers",
-              [Arg("NUMBER", "number", required=False)]),
         _spec("audit", "/flowroute audit [--limit N]", "Recent changes made through the bot",
               options={"limit": "limit"}),
     ]
 }
+
+COMMANDS.update({spec.key: spec for spec in MORE_COMMANDS})  # handlers/parser_more.py
 
 NOUNS: dict[str, list[CommandSpec]] = {}
 for _spec_item in COMMANDS.values():
@@ -376,22 +361,6 @@ def _urls(_, value: str) -> list[str]:
     return urls
 
 
-def _numbers(_, value: str) -> list[str]:
-    """Comma-separated phone numbers, each normalized; repeats kept once, in the order given."""
-    parts = [part for part in value.split(",") if part]
-    if not parts:
-        raise ValueError("give at least one phone number")
-    numbers = []
-    for part in parts:
-        try:
-            numbers.append(normalize_number(part))
-        except InvalidNumberError:
-            raise ValueError(f"`{part}` is not a valid phone number") from None
-    if len(set(numbers)) > MAX_NUMBERS_AT_ONCE:
-        raise ValueError(f"give at most {MAX_NUMBERS_AT_ONCE} numbers at a time")
-    return list(dict.fromkeys(numbers))
-
-
 CONVERTERS = {
     "word": lambda _, value: value,
     "limit": lambda _, value: _int_in(value, 1, MAX_LIST_LIMIT),
@@ -408,5 +377,5 @@ CONVERTERS = {
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,
-    "numbers": _numbers,
+    **MORE_CONVERTERS,
 }
