@@ -13,6 +13,7 @@ from core.errors import failure_text, reply_to, run_guarded
 from core.work import in_background
 from handlers import (
     audit,
+    calls,
     cnam,
     conversations,
     e911,
@@ -33,7 +34,7 @@ EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam, portability)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam, portability, calls)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
