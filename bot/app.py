@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.scheduler import POLL_JOB_ID, add_jobs, new_scheduler, next_run
+from bot.scheduler import POLL_JOB_ID, add_approval_job, add_jobs, new_scheduler, next_run
+from core.approvals import Approvals
 from core.audit import Audit
 from core.commands import Command
 from core.deps import Deps
@@ -67,7 +68,7 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, 
     next_poll_at = functools.partial(next_run, scheduler, POLL_JOB_ID) if scheduler else lambda: None
     relay = Relay(store, client, settings, slack=sender, conversations=conversations, next_poll_at=next_poll_at)
     return Deps(settings=settings, store=store, flowroute=client, slack=slack, executor=work, audit=audit,
-                relay=relay, conversations=conversations)
+                relay=relay, conversations=conversations, approvals=Approvals(store, settings, slack, audit))
 
 
 def sender_client(settings: Settings) -> WebClient:
@@ -112,6 +113,7 @@ def build_process(settings: Settings, deps: Deps, scheduler: BackgroundScheduler
         listeners.shutdown(wait=False)
         raise
     add_jobs(scheduler, deps.relay, settings)
+    add_approval_job(scheduler, deps.approvals)
     return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
 
 

@@ -6,13 +6,16 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core.approvals import Approvals
 from core.settings import Settings
 from relay.service import Relay
 
 POLL_JOB_ID = "relay-poll"
 SEND_JOB_ID = "relay-send"
 SEND_SECONDS = 1  # paced backlogs and retries are picked up this often (Slack takes ~1 post/s per channel)
-SEND_BUDGET = 0.8  # each run posts what is ready and returns before the next run is due
+SEND_BUDGET = 0.8
+APPROVAL_JOB_ID = "approvals-sweep"
+APPROVAL_SWEEP_SECONDS = 60  # each run posts what is ready and returns before the next run is due
 
 
 def new_scheduler() -> BackgroundScheduler:
@@ -27,6 +30,13 @@ def add_jobs(scheduler: BackgroundScheduler, relay: Relay, settings: Settings) -
                       next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(relay.send_pending, "interval", seconds=SEND_SECONDS, id=SEND_JOB_ID,
                       kwargs={"budget": SEND_BUDGET}, name="Post pending inbound messages to Slack", **common)
+
+
+def add_approval_job(scheduler: BackgroundScheduler, approvals: Approvals) -> None:
+    """Expire approval requests and run approved ones a restart left behind: at start, then every minute."""
+    scheduler.add_job(approvals.sweep, "interval", seconds=APPROVAL_SWEEP_SECONDS, id=APPROVAL_JOB_ID,
+                      name="Expire and resume approval requests", next_run_time=datetime.now(UTC), coalesce=True,
+                      max_instances=1, replace_existing=True, misfire_grace_time=None)
 
 
 def next_run(scheduler: BackgroundScheduler, job_id: str) -> datetime | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
+from core.approvals import Approvals
 from core.audit import Audit
 from core.settings import Settings
 from core.storage import Store
@@ -39,4 +40,5 @@ class Deps:
     audit: Audit
     relay: Relay
     conversations: Conversations
+    approvals: Approvals  # two-person approval of the commands in FLOWROUTE_BOT_APPROVAL
     caches: Caches = field(default_factory=Caches)

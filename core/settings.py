@@ -48,7 +48,10 @@ SETTINGS: tuple[SettingDoc, ...] = (
                "Slack user IDs (besides admins) who may answer an SMS by replying in its thread"),
     SettingDoc("FLOWROUTE_BOT_PUBLIC_URL", "empty", "the bot's public base URL: MMS replies' media"),
     SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty", f"Flowroute callbacks; {NOT_BUILT}"),
-    SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty", f"second-admin approval; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty",
+               "comma-separated commands that need a second admin's approval after their confirmation "
+               "(`numbers buy`, `numbers release`, `routes delete`, `e911 disconnect`, `e911 delete`, "
+               "`cnam delete`; `e911 *` covers a noun)"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", f"daily digest channel; {NOT_BUILT}"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", f"daily digest time; {NOT_BUILT}"),
     SettingDoc("FLOWROUTE_BOT_TIMEZONE", "UTC", f"digest and report time zone; {NOT_BUILT}"),
@@ -71,6 +74,10 @@ def load_env_file(directory: Path | None = None) -> bool:
     """Add the variables of `.env` in the working directory to os.environ; variables already set win."""
     path = (directory or Path.cwd()) / ".env"
     return path.is_file() and load_dotenv(path, override=False)
+
+
+# The write commands whose confirmation step can become an approval request (core/approvals.py).
+APPROVABLE = ("numbers buy", "numbers release", "routes delete", "e911 disconnect", "e911 delete", "cnam delete")
 
 
 class SettingsError(Exception):
@@ -99,6 +106,7 @@ class Settings:
     startup_backoff: tuple[float, float] = (1.0, 60.0)  # first retry, longest wait while a service is down
     log_level: str = "INFO"
     log_format: str = "text"
+    approval: frozenset[str] = frozenset()  # command keys (from APPROVABLE) that a second admin approves
 
     @property
     def socket_mode(self) -> bool:
@@ -137,6 +145,7 @@ class Settings:
             senders=reader.id_list("FLOWROUTE_BOT_SENDERS"),
             public_url=reader.optional_url("FLOWROUTE_BOT_PUBLIC_URL"),
             startup_backoff=reader.backoff("FLOWROUTE_BOT_STARTUP_BACKOFF", (1.0, 60.0)),
+            approval=reader.command_keys("FLOWROUTE_BOT_APPROVAL", APPROVABLE),
             **log_settings(env, reader),
         )
         reader.raise_problems()
@@ -235,6 +244,20 @@ class _Reader:
         if bad:
             self.problems.append(f"{name} must be comma-separated Slack user IDs, got {', '.join(bad)!r}")
         return frozenset(ids)
+
+    def command_keys(self, name: str, allowed: tuple[str, ...]) -> frozenset[str]:
+        """`numbers buy, e911 *`: command keys from `allowed`; `noun *` stands for every key of that noun."""
+        keys: set[str] = set()
+        for raw in (part for part in (self.optional(name) or "").split(",") if part.strip()):
+            words = raw.lower().split()
+            key = " ".join(words)
+            found = ({item for item in allowed if item.split()[0] == words[0]} if words[-1:] == ["*"]
+                     and len(words) == 2 else {key} & set(allowed))
+            if not found:
+                self.problems.append(f"{name}: {raw.strip()!r} is not a command that can need approval "
+                                     f"(one of {', '.join(allowed)}, or `noun *`)")
+            keys |= found
+        return frozenset(keys)
 
     def raise_problems(self) -> None:
         if self.problems:

@@ -12,6 +12,7 @@ from core.deps import Deps
 from core.errors import failure_text, reply_to, run_guarded
 from core.work import in_background
 from handlers import (
+    approvals,
     audit,
     calls,
     cnam,
@@ -34,7 +35,8 @@ EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam, portability, calls)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, conversations, optouts, cnam, portability, calls,
+         approvals)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

@@ -190,6 +190,7 @@ def cnam_delete_clicked(deps: Deps, ack, body, respond) -> None:
 def cnam_delete_work(deps: Deps, user_id: str, value: str, respond) -> None:
     deps.audit.require_admin(user_id, "change CNAM records")
     cnam_id, key = _confirmation(value)
+    deps.approvals.gate("cnam delete", user_id, value, f"delete CNAM record {cnam_id}", respond)
     try:
         deps.audit.act_once(user_id, key, already="That was already done (or cancelled).", action="cnam delete",
                             target=f"CNAM {cnam_id}", call=lambda: deps.flowroute.delete_cnam(cnam_id))

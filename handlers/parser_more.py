@@ -34,6 +34,8 @@ MORE_COMMANDS = [
     _spec("calls export", "/flowroute calls export --start DATE --end DATE",
           "Call records (CDR export) for a window: summary, with the CSV attached",
           options={"start": "date", "end": "date"}),
+    _spec("approvals", "/flowroute approvals [list]", "Open approval requests (FLOWROUTE_BOT_APPROVAL)",
+          [Arg("VERB", "list_word", required=False)]),
     _spec("optouts list", "/flowroute optouts list [NUMBER]",
           "Remote numbers that opted out (STOP...) of messages from our numbers",
           [Arg("NUMBER", "number", required=False)]),
@@ -54,4 +56,10 @@ def _numbers(_, value: str) -> list[str]:
     return numbers
 
 
-MORE_CONVERTERS = {"numbers": _numbers}
+def _list_word(_, value: str) -> str:
+    if value.lower() != "list":
+        raise ValueError(f"`{value}` is not a verb here (only `list`)")
+    return "list"
+
+
+MORE_CONVERTERS = {"numbers": _numbers, "list_word": _list_word}

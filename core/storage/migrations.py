@@ -105,3 +105,18 @@ def m009_optouts(db: Database) -> None:
         pk=("our_number", "remote_number"),
         not_null={"state", "at"},
     )
+
+
+@migrations()
+def m010_approvals(db: Database) -> None:
+    # Write commands waiting for a second admin (FLOWROUTE_BOT_APPROVAL). `value` is the confirmed button's
+    # value, what the command runs with once approved; status moves open -> approved -> executing -> done, or
+    # open -> rejected / cancelled / expired, each step by one conditional UPDATE (so it happens once).
+    db["approvals"].create(
+        {"id": str, "command": str, "value": str, "what": str, "cost": str, "requester": str, "channel_id": str,
+         "message_ts": str, "status": str, "decided_by": str, "decided_at": str, "outcome": str, "created_at": str,
+         "expires_at": str, "updated_at": str},
+        pk="id",
+        not_null={"command", "requester", "status", "expires_at"},
+    )
+    db["approvals"].create_index(["status", "expires_at"])

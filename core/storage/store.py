@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from blocks.text import iso_utc
+from core.storage.approval_tables import ApprovalTables
 from core.storage.conversation_tables import ConversationTables
 from core.storage.optout_tables import OptOutTables
 from core.storage.relay_tables import RelayTables
 
 
-class Store(RelayTables, ConversationTables, OptOutTables):
+class Store(RelayTables, ConversationTables, OptOutTables, ApprovalTables):
     """Every SQL statement of the bot, grouped by the tables it touches (one connection per call)."""
 
     # audit -----------------------------------------------------------------------------------------
