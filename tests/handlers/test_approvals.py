@@ -11,6 +11,8 @@ import pytest
 from blocks.text import iso_utc
 from core.approvals import APPROVE_ACTION, CANCEL_ACTION, REJECT_ACTION
 from core.settings import Settings, SettingsError
+from handlers.cnam import CNAM_DELETE_ACTION
+from handlers.e911.ids import E911_CONFIRM_ACTION
 from handlers.numbers.ids import NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_DELETE_ACTION
 from tests.helpers.bot import ADMIN, OPS, USER, shown, texts, wait_for_text, writes
@@ -217,3 +219,33 @@ def test_the_setting_takes_keys_and_nouns_and_names_unknown_keys_in_one_line():
         Settings.from_env({**MINIMAL, "FLOWROUTE_BOT_APPROVAL": "numbers buy,numbers sell, fax *"})
     text = str(raised.value)
     assert "\n" not in text and "'numbers sell' is not a command that can need approval" in text and "'fax *'" in text
+
+
+def test_e911_star_covers_e911_delete_and_flowroutes_refusal_shows_in_the_outcome(approval_bot):
+    bot = approval_bot()
+    confirmation = shown(bot, bot.command("e911 delete 1"))  # address 1 is still used: Flowroute says 403
+    bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
+    post = request_post(bot)
+    assert "delete E911 address 1" in texts(post.blocks) and writes(bot) == []
+    bot.driver.click(post, action_id=APPROVE_ACTION, user=ALICE)
+    done = outcome(bot, post, "Result:")
+    assert "Could not delete" in texts(done.blocks) and "Flowroute 403" in texts(done.blocks)
+    assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/e911s/1")]
+
+
+def test_cnam_delete_can_need_approval_too(approval_bot):
+    bot = approval_bot(FLOWROUTE_BOT_APPROVAL="cnam delete")
+    confirmation = shown(bot, bot.command("cnam delete 2"))
+    bot.driver.click(confirmation, action_id=CNAM_DELETE_ACTION)
+    post = request_post(bot)
+    assert writes(bot) == []
+    bot.driver.click(post, action_id=APPROVE_ACTION, user=ALICE)
+    assert "deleted CNAM record `2`" in texts(outcome(bot, post, "Result:").blocks)
+    assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/cnams/2")]
+
+
+def test_help_lists_the_new_commands(bot):
+    body = texts(bot.reply(bot.command("help"))["blocks"])
+    for usage in ("/flowroute approvals [list]", "/flowroute optouts list [NUMBER]", "/flowroute cnam delete CNAM_ID",
+                  "/flowroute numbers portable NUMBER[,NUMBER...]", "/flowroute calls export --start DATE --end DATE"):
+        assert usage in body
