@@ -13,7 +13,7 @@ from core.approvals import APPROVE_ACTION, CANCEL_ACTION, REJECT_ACTION
 from core.settings import Settings, SettingsError
 from handlers.cnam import CNAM_DELETE_ACTION
 from handlers.e911.ids import E911_CONFIRM_ACTION
-from handlers.numbers.ids import NUMBERS_RELEASE_ACTION
+from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_DELETE_ACTION
 from tests.helpers.bot import ADMIN, OPS, USER, shown, texts, wait_for_text, writes
 
@@ -249,3 +249,14 @@ def test_help_lists_the_new_commands(bot):
     for usage in ("/flowroute approvals [list]", "/flowroute optouts list [NUMBER]", "/flowroute cnam delete CNAM_ID",
                   "/flowroute numbers portable NUMBER[,NUMBER...]", "/flowroute calls export --start DATE --end DATE"):
         assert usage in body
+
+
+def test_a_buy_request_shows_its_cost_and_buys_once_approved(approval_bot):
+    bot = approval_bot(FLOWROUTE_BOT_APPROVAL="numbers buy")
+    confirmation = shown(bot, bot.command("numbers buy 14155550123"))
+    bot.driver.click(confirmation, action_id=NUMBERS_BUY_ACTION)
+    post = request_post(bot)
+    assert "*Cost:* $3.50 setup, $2.50 a month" in texts(post.blocks) and writes(bot) == []
+    bot.driver.click(post, action_id=APPROVE_ACTION, user=ALICE)
+    assert "bought *+1 415-555-0123*" in texts(outcome(bot, post, "Result:").blocks)
+    assert [(r.method, r.path) for r in writes(bot)] == [("POST", "/v2/numbers/14155550123")]
