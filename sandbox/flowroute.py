@@ -155,6 +155,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from sandbox import flowroute_history
 from sandbox.flowroute_callbacks import SandboxCallbacks
+from sandbox.flowroute_optouts import carrier_refusal, note_inbound
 from sandbox.flowroute_porting import PORTING_ENDPOINTS
 from sandbox.loopback import LoopbackServer
 
@@ -1352,6 +1353,9 @@ def _check_message(state: _State, fields: dict) -> tuple[str, str, str, list[str
 
 def _send_message(state: _State, call: _Call):
     from_, to, body, _media_urls, is_mms = _check_message(state, _message_fields(call))
+    refused = carrier_refusal(state, from_, to)  # an inbound STOP blocks until UNSTOP (flowroute_optouts.py)
+    if refused:
+        return refused
     mdr_id = f"mdr2-{uuid.uuid4().hex}"
     record = _mdr_record(
         mdr_id,
@@ -1982,6 +1986,7 @@ class FlowrouteSandbox:
             record["id"] for record, item in zip(records, items, strict=True) if not item.get("listed", True)
         )
         self._state.add_mdrs(records)
+        note_inbound(self._state, records)  # STOP / UNSTOP (sandbox/flowroute_optouts.py)
 
     def _injected_record(self, item: dict, now: datetime | None = None) -> dict:
         from_, to = _python_number(item.get("from") or ""), _python_number(item.get("to") or "")
