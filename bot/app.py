@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
-from bot.scheduler import POLL_JOB_ID, add_digest_job, add_jobs, new_scheduler, next_run
+from bot.scheduler import POLL_JOB_ID, add_approval_job, add_digest_job, add_jobs, new_scheduler, next_run
+from core.approvals import Approvals
 from core.audit import Audit
 from core.commands import Command
 from core.deps import Deps
@@ -68,7 +69,7 @@ def build_deps(settings: Settings, *, flowroute: FlowrouteClient | None = None, 
     relay = Relay(store, client, settings, slack=sender, conversations=conversations, next_poll_at=next_poll_at)
     conversations.on_sent = relay.apply_receipts  # a receipt that came before the send's record id was noted
     return Deps(settings=settings, store=store, flowroute=client, slack=slack, executor=work, audit=audit,
-                relay=relay, conversations=conversations)
+                relay=relay, conversations=conversations, approvals=Approvals(store, settings, slack, audit))
 
 
 def sender_client(settings: Settings) -> WebClient:
@@ -114,6 +115,7 @@ def build_process(settings: Settings, deps: Deps, scheduler: BackgroundScheduler
         raise
     add_jobs(scheduler, deps.relay, settings)
     add_digest_job(scheduler, deps)
+    add_approval_job(scheduler, deps.approvals)
     return Process(deps=deps, app=app, listeners=listeners, scheduler=scheduler, commands=commands)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core.approvals import Approvals
 from core.deps import Deps
 from core.settings import Settings
 from relay.digest import post_digest_if_due
@@ -16,7 +17,9 @@ DIGEST_JOB_ID = "daily-digest"
 DIGEST_CHECK_SECONDS = 60  # is today's digest due? (a table read; the post happens once, see relay/digest.py)
 SEND_JOB_ID = "relay-send"
 SEND_SECONDS = 1  # paced backlogs and retries are picked up this often (Slack takes ~1 post/s per channel)
-SEND_BUDGET = 0.8  # each run posts what is ready and returns before the next run is due
+SEND_BUDGET = 0.8
+APPROVAL_JOB_ID = "approvals-sweep"
+APPROVAL_SWEEP_SECONDS = 60  # each run posts what is ready and returns before the next run is due
 
 
 def new_scheduler() -> BackgroundScheduler:
@@ -41,6 +44,13 @@ def add_digest_job(scheduler: BackgroundScheduler, deps: Deps) -> None:
     scheduler.add_job(post_digest_if_due, "interval", seconds=DIGEST_CHECK_SECONDS, id=DIGEST_JOB_ID,
                       args=[deps], name="Post the daily digest when due", next_run_time=datetime.now(UTC),
                       coalesce=True, max_instances=1, replace_existing=True, misfire_grace_time=None)
+
+
+def add_approval_job(scheduler: BackgroundScheduler, approvals: Approvals) -> None:
+    """Expire approval requests and run approved ones a restart left behind: at start, then every minute."""
+    scheduler.add_job(approvals.sweep, "interval", seconds=APPROVAL_SWEEP_SECONDS, id=APPROVAL_JOB_ID,
+                      name="Expire and resume approval requests", next_run_time=datetime.now(UTC), coalesce=True,
+                      max_instances=1, replace_existing=True, misfire_grace_time=None)
 
 
 def next_run(scheduler: BackgroundScheduler, job_id: str) -> datetime | None:

@@ -26,6 +26,12 @@ class Audit:
         # Called with the user id after each recorded write (the App Home refreshes that user's tab).
         self.after_write: list[Callable[[str], None]] = []
 
+    def written(self, user_id: str) -> None:
+        """Tell the listeners that `user_id` changed something (also when the bot's own state changes after
+        the audited Flowroute calls, as `inbox callbacks on` does)."""
+        for listener in self.after_write:
+            listener(user_id)
+
     def require_admin(self, user_id: str, what: str = "make changes") -> None:
         if not self.settings.is_admin(user_id):
             raise UserError(
@@ -47,8 +53,7 @@ class Audit:
         """Save one write in the audit table, then announce it in the audit channel."""
         self.store.save_audit(user_id=user_id, action=action, target=target, ok=ok, result=result)
         log.info("Write by %s: %s %s -> %s", user_id, action, target, result if ok else f"failed: {result}")
-        for listener in self.after_write:
-            listener(user_id)
+        self.written(user_id)
         channel = self.settings.audit_channel
         if not channel:
             return

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from slack_sdk import WebClient
 
+from core.approvals import Approvals
 from core.audit import Audit
 from core.number_checks import NumberState
 from core.settings import Settings
@@ -81,4 +82,5 @@ class Deps:
     audit: Audit
     relay: Relay
     conversations: Conversations
+    approvals: Approvals  # two-person approval of the commands in FLOWROUTE_BOT_APPROVAL
     caches: Caches = field(default_factory=Caches)

@@ -17,7 +17,6 @@ from dotenv import load_dotenv
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
-NOT_BUILT = "not built yet: the bot does not read it yet"
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,10 @@ SETTINGS: tuple[SettingDoc, ...] = (
                "the bot's public base URL: MMS replies' media, Flowroute callbacks"),
     SettingDoc("FLOWROUTE_BOT_CALLBACK_TOKEN", "empty",
                "secret path segment (at least 32 characters) of the callback URL; callbacks are off without it"),
-    SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty", f"second-admin approval; {NOT_BUILT}"),
+    SettingDoc("FLOWROUTE_BOT_APPROVAL", "empty",
+               "comma-separated commands that need a second admin's approval after their confirmation "
+               "(`numbers buy`, `numbers release`, `routes delete`, `e911 disconnect`, `e911 delete`, "
+               "`cnam delete`; `e911 *` covers a noun)"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_CHANNEL", "empty", "channel ID for the daily digest (unset: no digest)"),
     SettingDoc("FLOWROUTE_BOT_DIGEST_TIME", "08:00", "daily digest time, HH:MM in FLOWROUTE_BOT_TIMEZONE"),
     SettingDoc("FLOWROUTE_BOT_TIMEZONE", "UTC", "IANA time zone of report days and the digest, e.g. America/Chicago"),
@@ -74,6 +76,10 @@ def load_env_file(directory: Path | None = None) -> bool:
     """Add the variables of `.env` in the working directory to os.environ; variables already set win."""
     path = (directory or Path.cwd()) / ".env"
     return path.is_file() and load_dotenv(path, override=False)
+
+
+# The write commands whose confirmation step can become an approval request (core/approvals.py).
+APPROVABLE = ("numbers buy", "numbers release", "routes delete", "e911 disconnect", "e911 delete", "cnam delete")
 
 
 class SettingsError(Exception):
@@ -106,6 +112,7 @@ class Settings:
     timezone: str = "UTC"  # an IANA zone name, checked by ZoneInfo at start-up
     log_level: str = "INFO"
     log_format: str = "text"
+    approval: frozenset[str] = frozenset()  # command keys (from APPROVABLE) that a second admin approves
 
     @property
     def socket_mode(self) -> bool:
@@ -148,6 +155,7 @@ class Settings:
             digest_channel=reader.slack_id("FLOWROUTE_BOT_DIGEST_CHANNEL"),
             digest_time=reader.clock_time("FLOWROUTE_BOT_DIGEST_TIME", (8, 0)),
             timezone=reader.zone("FLOWROUTE_BOT_TIMEZONE", "UTC"),
+            approval=reader.command_keys("FLOWROUTE_BOT_APPROVAL", APPROVABLE),
             **log_settings(env, reader),
         )
         reader.raise_problems()
@@ -275,6 +283,20 @@ class _Reader:
         if bad:
             self.problems.append(f"{name} must be comma-separated Slack user IDs, got {', '.join(bad)!r}")
         return frozenset(ids)
+
+    def command_keys(self, name: str, allowed: tuple[str, ...]) -> frozenset[str]:
+        """`numbers buy, e911 *`: command keys from `allowed`; `noun *` stands for every key of that noun."""
+        keys: set[str] = set()
+        for raw in (part for part in (self.optional(name) or "").split(",") if part.strip()):
+            words = raw.lower().split()
+            key = " ".join(words)
+            found = ({item for item in allowed if item.split()[0] == words[0]} if words[-1:] == ["*"]
+                     and len(words) == 2 else {key} & set(allowed))
+            if not found:
+                self.problems.append(f"{name}: {raw.strip()!r} is not a command that can need approval "
+                                     f"(one of {', '.join(allowed)}, or `noun *`)")
+            keys |= found
+        return frozenset(keys)
 
     def raise_problems(self) -> None:
         if self.problems:

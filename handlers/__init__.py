@@ -12,7 +12,10 @@ from core.deps import Deps
 from core.errors import failure_text, reply_to, run_guarded
 from core.work import in_background
 from handlers import (
+    approvals,
     audit,
+    calls,
+    cnam,
     conversations,
     e911,
     help,
@@ -21,6 +24,8 @@ from handlers import (
     inbox_callbacks,
     messages,
     numbers,
+    optouts,
+    portability,
     report,
     routes,
 )
@@ -33,7 +38,8 @@ EVENTS: tuple[str, ...] = ("message.channels", "message.groups", "app_home_opene
 
 # The areas, in the order their listeners are registered. Each `register(app, deps)` adds its
 # action/view listeners and returns its command handlers keyed like "numbers search".
-AREAS = (help, audit, numbers, routes, messages, e911, inbox, inbox_callbacks, conversations, report, home)
+AREAS = (help, audit, numbers, routes, messages, e911, inbox, inbox_callbacks, conversations, report, home,
+         optouts, cnam, portability, calls, approvals)
 
 
 def register(app: App, deps: Deps) -> dict[str, Command]:

@@ -75,6 +75,7 @@ def publish_home(deps: Deps, user_id: str, dm_channel: str | None) -> None:
 def home_data(deps: Deps, user_id: str, dm_channel: str | None = None) -> HomeData:
     return HomeData(
         status=deps.relay.status(),
+        callbacks=deps.relay.callback_status(),
         numbers=deps.caches.account_numbers.get(lambda: account_numbers(deps.flowroute)),
         month=deps.caches.month_tally.get(lambda: month_tally(deps)),
         audit_rows=deps.store.get_audit(limit=5),

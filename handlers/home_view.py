@@ -28,6 +28,7 @@ HOME_REFRESH_ACTION = "home_refresh"
 @dataclass(frozen=True)
 class HomeData:
     status: dict  # Relay.status()
+    callbacks: dict  # Relay.callback_status()
     numbers: list[NumberState]
     month: MdrTally
     audit_rows: list[dict]
@@ -37,8 +38,8 @@ class HomeData:
 
 
 def home_view(data: HomeData) -> dict:
-    blocks = [header("Flowroute account"), *admin_blocks(data), *health_blocks(data.status, data.now), divider(),
-              *month_blocks(data.month), divider()]
+    blocks = [header("Flowroute account"), *admin_blocks(data),
+              *health_blocks(data.status, data.callbacks, data.now), divider(), *month_blocks(data.month), divider()]
     tail = [divider(), *audit_blocks(data.audit_rows),
             actions(button("Refresh", HOME_REFRESH_ACTION, "refresh"), block_id="home_refresh"),
             context(f"Updated {utc_text(data.now)}. Reads from Flowroute are reused for a minute.")]
@@ -55,7 +56,7 @@ def admin_blocks(data: HomeData) -> list[dict]:
                     block_id="home_admin")]
 
 
-def health_blocks(status: dict, now: datetime) -> list[dict]:
+def health_blocks(status: dict, callbacks: dict, now: datetime) -> list[dict]:
     poll = status.get("last_poll") or {}
     polled_at = parse_time(poll.get("at"))
     if polled_at is None:
@@ -67,13 +68,23 @@ def health_blocks(status: dict, now: datetime) -> list[dict]:
     failing = status.get("channel_errors") or []
     lines = [
         f"*Last poll:* {last}",
-        "*Callbacks:* off: inbound messages are polled",
+        "*Callbacks:* " + callbacks_text(callbacks, now),
         f"*Pending posts:* {counts.get('pending', 0)} · *Failed:* {counts.get('failed', 0)} · "
         f"*Unrouted:* {counts.get('unrouted', 0)}",
         "*Failing channels:* " + (", ".join(f"<#{row['channel_id']}> (`{escape(row['last_error'])}`)"
                                          for row in failing[:10]) or "none"),
     ]
     return [section("*Relay health*\n" + "\n".join(lines))]
+
+
+def callbacks_text(callbacks: dict, now: datetime) -> str:
+    """On (with the last one's age, and what the poll found that no callback brought) or off."""
+    if not callbacks.get("on"):
+        return "off: inbound messages are polled"
+    last_at = parse_time(callbacks.get("last_at"))
+    last = f"last {age_text(now - last_at)} ago" if last_at else "none received yet"
+    missed = callbacks.get("missed") or 0
+    return f"on, {last}" + (f"; callbacks missed {missed} in the last 24 h" if missed else "")
 
 
 def age_text(delta) -> str:

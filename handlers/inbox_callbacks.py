@@ -60,6 +60,7 @@ def callbacks_on(ctx: CommandContext) -> None:
             return
         done.append(kind)
     ctx.deps.store.save_state(CALLBACKS_ON, {"at": iso_utc(), "by": ctx.user_id})
+    ctx.deps.audit.written(ctx.user_id)  # the App Home shows callbacks on
     ctx.respond(text=f":white_check_mark: Callbacks are on: Flowroute will POST inbound SMS, MMS and delivery "
                      f"receipts to `{escape(shown)}`. Messages the bot sends carry it as their `dlr_callback`. "
                      f"The poll keeps running as the safety net.")

@@ -29,7 +29,9 @@ from core.deps import Deps
 from core.errors import UserError
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, plain_quotes, sms_segments
+from flowroute_api.optouts import is_opt_out_refusal
 from relay.callbacks import dlr_callback
+from relay.optouts import explain_flowroute_refusal, refusal
 
 MESSAGES_SEND_ACTION = "messages_send"
 MESSAGES_CANCEL_ACTION = "messages_cancel"
@@ -57,6 +59,7 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
 def sms_command(ctx: CommandContext) -> None:
     text, converted = plain_quotes(ctx.args["TEXT"])
     draft = {"kind": "sms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": text, "media": []}
+    refuse_opted_out(ctx.deps, draft)
     ctx.respond(**confirmation_message(draft, new_nonce(), quotes_converted=converted))
 
 
@@ -64,7 +67,15 @@ def mms_command(ctx: CommandContext) -> None:
     text, converted = plain_quotes(ctx.args.get("TEXT") or "")
     draft = {"kind": "mms", "from": ctx.args["FROM"], "to": ctx.args["TO"], "text": text,
              "media": list(ctx.args["URL"])}
+    refuse_opted_out(ctx.deps, draft)
     ctx.respond(**confirmation_message(draft, new_nonce(), quotes_converted=converted))
+
+
+def refuse_opted_out(deps: Deps, draft: dict) -> None:
+    """Nothing goes to a recipient who opted out of messages from that number (relay/optouts.py)."""
+    problem = refusal(deps.store, draft["from"], draft["to"])
+    if problem:
+        raise UserError(f":no_entry: {draft['kind'].upper()} not sent: {problem}")
 
 
 def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = False) -> dict:
@@ -129,13 +140,15 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
         raise UserError("That button is out of date; run the command again.")
     route = f"{number_text(draft['from'])} → {number_text(draft['to'])}"
     receipts_url = dlr_callback(deps.store, deps.settings)
+    refuse_opted_out(deps, draft)  # they may have opted out since the confirmation was shown
     try:
         result = deps.audit.act_once(user_id, f"{draft['kind']}:{nonce}",
                                      already="That message was already sent (or cancelled).", action=draft["kind"],
                                      target=route, call=lambda: _send(deps.flowroute, draft, receipts_url))
     except FlowrouteError as error:
-        respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
-                f"{escape(error)}")
+        reason = (explain_flowroute_refusal(deps.store, draft["from"], draft["to"]) if is_opt_out_refusal(error)
+                  else escape(error))
+        respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: {reason}")
         return
     mdr_id = ((result or {}).get("data") or {}).get("id") or "unknown"
     confirmation = sent_message(draft, mdr_id, user_id, route, for_channel=False)

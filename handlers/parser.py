@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from core.commands import Arg, CommandSpec, ParsedCommand
 from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
+from handlers.parser_more import MORE_COMMANDS, MORE_CONVERTERS
 
 MAX_LIST_LIMIT = 100
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
@@ -111,6 +112,8 @@ COMMANDS: dict[str, CommandSpec] = {
               f"at most {REPORT_MAX_DAYS})", options={"days": "report_days", "number": "phone"}),
     ]
 }
+
+COMMANDS.update({spec.key: spec for spec in MORE_COMMANDS})  # handlers/parser_more.py
 
 NOUNS: dict[str, list[CommandSpec]] = {}
 for _spec_item in COMMANDS.values():
@@ -393,4 +396,5 @@ CONVERTERS = {
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,
+    **MORE_CONVERTERS,
 }

@@ -48,7 +48,9 @@ from flowroute_api import (
     plain_quotes,
     sms_segments,
 )
+from flowroute_api.optouts import is_opt_out_refusal
 from relay.callbacks import dlr_callback
+from relay.optouts import explain_flowroute_refusal, refusal
 from relay.posts import is_own, thread_start
 from relay.replies import (
     MAX_SEGMENTS,
@@ -152,6 +154,11 @@ class Conversations:
             self._whisper(client, reply, not_allowed_text())
             return
         text, quotes_changed = plain_quotes(sms_text(reply["text"]))
+        opted_out = refusal(self.store, reply["from_number"], reply["to_number"])
+        if opted_out:  # before any image is published or anything reaches Flowroute
+            self.store.mark_reply(channel, ts, status="refused", error=opted_out, body=text)
+            self._say(client, reply, refusal_text(reply, opted_out))
+            return
         if reply["files"]:
             media_urls, problem = self._publish_images(reply, text, client)
             kind, encoding, segments = "mms", None, None
@@ -192,6 +199,11 @@ class Conversations:
 
     def _send_failed(self, client: WebClient, reply: dict, kind: str, error: Exception) -> None:
         """A 5xx or a lost answer may hide a sent message (never resent); anything else surely sent nothing."""
+        if is_opt_out_refusal(error):
+            problem = explain_flowroute_refusal(self.store, reply["from_number"], reply["to_number"])
+            self.store.mark_reply(reply["channel_id"], reply["ts"], status="failed", error=str(error))
+            self._say(client, reply, refusal_text(reply, problem))
+            return
         unsure = isinstance(error, ServerError | FlowrouteConnectionError) and not never_connected(error)
         self.store.mark_reply(reply["channel_id"], reply["ts"], status="unknown" if unsure else "failed",
                            error=str(error))

@@ -14,6 +14,7 @@ import urllib3
 
 from blocks.text import iso_utc, parse_time
 from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, attributes, iter_pages, normalize_number
+from relay.optouts import record_keywords
 
 log = logging.getLogger("flowroute_bot.relay")
 
@@ -90,6 +91,7 @@ class Poller:
             rows.append(row)
             result.unrouted += not channels
         result.new += self.store.save_inbound(rows, outbox, media)
+        record_keywords(self.store, rows)  # STOP, UNSTOP...: before any post, so a reply is refused at once
         result.queued += len(outbox)
 
     def _inbound_row(self, record: dict) -> dict:

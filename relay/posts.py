@@ -11,6 +11,8 @@ from datetime import datetime
 from blocks.body import body_sections
 from blocks.kit import context, section
 from blocks.text import escape, number_text, utc_text
+from flowroute_api.optouts import opt_keyword
+from relay.optouts import keyword_note
 
 # Slack message metadata event types (letters, digits and underscores): the relay finds its own posts by them.
 RELAY_EVENT = "flowroute_inbound_message"
@@ -34,6 +36,9 @@ def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None
     lines = [media_line(item) for item in media]
     if lines:
         blocks.append(section("\n".join(lines)))
+    keyword = opt_keyword(record.get("body"))
+    if keyword:
+        blocks.append(section(keyword_note(keyword, sender, recipient)))
     if conversation is not None and not conversation.get("thread_ts"):
         blocks.append(context(f":speech_balloon: Conversation with *{sender}* on *{recipient}*{alias}. Reply in "
                               "this thread to answer by SMS; start with `note:` to keep a note in Slack."))
@@ -45,12 +50,18 @@ def relay_post(record: dict, media: list[dict] = (), *, route: str | None = None
         payload["from"] = record.get("from_number")
         if conversation.get("thread_ts"):
             payload["thread_ts"] = conversation["thread_ts"]
+    broadcast = {}
+    if keyword:  # what an empty database rebuilds the opt-outs from
+        payload.update({"from": record.get("from_number"), "optout": keyword})
+        # Also shown in the channel, so the channel's history holds it even when its thread is never read again.
+        broadcast = {"reply_broadcast": True} if (conversation or {}).get("thread_ts") else {}
     return {
         "text": f"{kind} from {sender} to {recipient}: {preview}",
         "blocks": blocks,
         "metadata": {"event_type": RELAY_EVENT, "event_payload": payload},
         "unfurl_links": False,
         "unfurl_media": False,
+        **broadcast,
     }
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from blocks.text import iso_utc, parse_time
+from relay.optouts import rebuild_from_posts
 from relay.poll import FLOOR, WATERMARK
 from relay.posts import RELAY_EVENT, SUBSCRIPTION_EVENT, is_own, thread_start
 from relay.slack_reads import CHANNEL_ERRORS, NO_METHOD_ERRORS, cursor_pages, history, replies
@@ -38,11 +39,12 @@ class Recovery:
                 start = (now - timedelta(minutes=self.settings.backfill_minutes)).replace(microsecond=0)
                 self.store.save_state(WATERMARK, iso_utc(start))
                 self.store.save_state(FLOOR, iso_utc(start))
+            optouts = rebuild_from_posts(self.store, posts)
             subscriptions = replay_subscriptions(events)
             for number, channel in sorted(subscriptions):
                 self.store.save_subscription(number, channel, "recovered")
             summary = {"at": iso_utc(now), "posts": len(posts), "subscriptions": len(subscriptions),
-                       "threads": len(threads)}
+                       "threads": len(threads), "optouts": optouts}
             self.store.save_state(STARTED, summary)
             log.info("Relay state %s: %d earlier post(s), %d subscription(s), %d thread(s) rebuilt from Slack",
                      "recovered" if posts else "started fresh", len(posts), len(subscriptions), len(threads))
@@ -134,7 +136,8 @@ def read_metadata(message: dict, channel: str) -> tuple[dict | None, tuple | Non
     order = float(message.get("ts") or 0)
     if metadata.get("event_type") == RELAY_EVENT and payload.get("mdr_id") and parse_time(payload.get("timestamp")):
         post = {"mdr_id": payload["mdr_id"], "channel_id": channel, "at": iso_utc(parse_time(payload["timestamp"])),
-                "route": payload.get("route") or "recovered", "slack_ts": message.get("ts")}
+                "route": payload.get("route") or "recovered", "slack_ts": message.get("ts"),
+                "keyword": payload.get("optout"), "from_number": payload.get("from"), "to_number": payload.get("to")}
         # A post routed by a subscription shows the subscription existed when the record was routed: at the
         # latest its message time (the poll that routed it came after), not when it was posted, which may be
         # after an unsubscribe (a backlog, a retry). Ordered by the post's ts, that unsubscribe would be undone.

@@ -129,3 +129,30 @@ def m008_home_digest(db: Database) -> None:
     # across restarts and however many processes run the job. posted_at/slack_ts stay NULL until Slack answered.
     db["digests"].create({"day": str, "covers": str, "channel_id": str, "claimed_at": str, "posted_at": str,
                           "slack_ts": str}, pk="day")
+
+
+@migrations()
+def m009_optouts(db: Database) -> None:
+    # One row per (our number, remote number) that ever sent an opt-out or opt-in keyword: its current state
+    # (flowroute_api.optouts.OptOutState), the keyword that set it, that message's time and record id.
+    db["optouts"].create(
+        {"our_number": str, "remote_number": str, "state": str, "keyword": str, "at": str, "mdr_id": str,
+         "updated_at": str},
+        pk=("our_number", "remote_number"),
+        not_null={"state", "at"},
+    )
+
+
+@migrations()
+def m010_approvals(db: Database) -> None:
+    # Write commands waiting for a second admin (FLOWROUTE_BOT_APPROVAL). `value` is the confirmed button's
+    # value, what the command runs with once approved; status moves open -> approved -> executing -> done, or
+    # open -> rejected / cancelled / expired, each step by one conditional UPDATE (so it happens once).
+    db["approvals"].create(
+        {"id": str, "command": str, "value": str, "what": str, "cost": str, "requester": str, "channel_id": str,
+         "message_ts": str, "status": str, "decided_by": str, "decided_at": str, "outcome": str, "created_at": str,
+         "expires_at": str, "updated_at": str},
+        pk="id",
+        not_null={"command", "requester", "status", "expires_at"},
+    )
+    db["approvals"].create_index(["status", "expires_at"])

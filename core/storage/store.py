@@ -1,17 +1,20 @@
-"""The bot's Store: audit, claims, subscriptions and state, plus the relay's, conversations' and digest's tables."""
+"""The bot's Store: audit, claims, subscriptions and state, plus the tables of the relay, conversations,
+callbacks, the digest, opt-outs and approvals."""
 
 from __future__ import annotations
 
 import json
 
 from blocks.text import iso_utc
+from core.storage.approval_tables import ApprovalTables
 from core.storage.callback_tables import CallbackTables
 from core.storage.conversation_tables import ConversationTables
 from core.storage.digest_tables import DigestTables
+from core.storage.optout_tables import OptOutTables
 from core.storage.relay_tables import RelayTables
 
 
-class Store(RelayTables, ConversationTables, CallbackTables, DigestTables):
+class Store(RelayTables, ConversationTables, CallbackTables, DigestTables, OptOutTables, ApprovalTables):
     """Every SQL statement of the bot, grouped by the tables it touches (one connection per call)."""
 
     # audit -----------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ def e911_confirm_clicked(deps: Deps, ack, body, respond) -> None:
 def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
     deps.audit.require_admin(user_id, "change E911 settings")
     op, target, key = _confirmation(value)
+    deps.approvals.gate(f"e911 {op}", user_id, value, f"{op} E911 {'of ' if op == 'disconnect' else 'address '}"
+                        f"{number_text(target) if op == 'disconnect' else target}", respond)  # core/approvals.py
     client = deps.flowroute
     if op == "disconnect":
         what, call = f"{number_text(target)}", client.disconnect_e911

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from blocks.kit import button, confirm_dialog, context, header, message, nonce_of, section, with_nonce
 from blocks.text import money, number_text
 from core.commands import CommandContext, decode_value
@@ -111,6 +113,10 @@ def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, alre
     user_id = body["user"]["id"]
     deps.audit.require_admin(user_id, f"{verb} numbers")
     number = _button_number(value)
+    deps.approvals.gate(  # two-person approval (core/approvals.py): stops here when FLOWROUTE_BOT_APPROVAL lists it
+        f"numbers {verb}", user_id, json.dumps(value, sort_keys=True), f"{verb} {number_text(number)}", None,
+        channel_id=(body.get("channel") or {}).get("id"),
+        cost=f"{money(value.get('setup'))} setup, {money(value.get('monthly'))} a month" if verb == "buy" else None)
     deps.audit.act_once(
         user_id, f"numbers {verb}:{number}:{nonce_of(value)}",
         already=f"This {verb.capitalize()} button was already used for {number_text(number)}: "

@@ -8,6 +8,7 @@ from core.commands import CommandContext, decode_value
 from core.deps import Deps
 from core.work import in_background
 from flowroute_api import attributes
+from handlers.cnam import cnam_summary
 from handlers.e911.show import address_line
 from handlers.numbers.buy import _act_on_number
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
@@ -43,11 +44,7 @@ def e911_text(address: dict | None) -> str:
 
 
 def cnam_text(cnam: dict | None) -> str:
-    if cnam is None:
-        return "_none_"
-    a = attributes(cnam)
-    state = "" if a.get("is_approved") in (None, True) else " (pending approval)"
-    return f"{escape(a.get('value') or 'record ' + str(cnam.get('id')))}{state}"
+    return cnam_summary(cnam)  # value, Flowroute's review state and record id (handlers/cnam.py)
 
 
 def release_button(number: str, label: str = "Release") -> dict:

@@ -41,6 +41,7 @@ def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply)
     route_id, alias, nonce = str(state.get("id") or ""), str(state.get("alias") or ""), nonce_of(state)
     if not route_id or not nonce:
         raise UserError("That button is out of date; run the command again.")
+    deps.approvals.gate("routes delete", user_id, raw_value, f"delete route {alias} ({route_id})", respond)
     try:
         deps.audit.act_once(user_id, f"routes delete:{route_id}:{nonce}",
                             already="That route deletion is already done or in progress.",

@@ -17,6 +17,7 @@ Each module's docstring is the spec of its part of the fake:
   e911.py        /v2/e911s... and a number's E911 address
   cnam.py        /v2/cnams... and a number's CNAM record
   porting.py     /v2/portorders/portability and /v2/cdrs/exports...
+  optouts.py     the carrier-side STOP: an inbound STOP blocks sends back until UNSTOP
   callbacks.py   inbound message and delivery receipt callbacks POSTed to the URLs set (/sandbox/callbacks)
   history.py     weeks of message history and a bigger account, on demand (seed_history, seed_numbers)
   plumbing.py    what every endpoint shares: refusals, query arguments, paging, JSON:API bodies

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from sandbox.flowroute.optouts import carrier_refusal
 from sandbox.flowroute.plumbing import (
     CALLBACK_TYPES,
     ApiError,
@@ -85,6 +86,9 @@ def _check_message(state: State, fields: dict) -> tuple[str, str, str, list[str]
 
 def _send_message(state: State, call: Call):
     from_, to, body, _media_urls, is_mms = _check_message(state, _message_fields(call))
+    refused = carrier_refusal(state, from_, to)  # an inbound STOP blocks until UNSTOP (optouts.py)
+    if refused:
+        return refused
     mdr_id = f"mdr2-{uuid.uuid4().hex}"
     record = mdr_record(
         mdr_id,

@@ -35,6 +35,7 @@ from sandbox.flowroute.control import ControlEndpoints
 from sandbox.flowroute.e911 import E911_ENDPOINTS
 from sandbox.flowroute.messages import MESSAGE_ENDPOINTS
 from sandbox.flowroute.numbers import NUMBER_ENDPOINTS
+from sandbox.flowroute.optouts import note_inbound
 from sandbox.flowroute.plumbing import JSON_API, ApiError, Call
 from sandbox.flowroute.porting import PORTING_ENDPOINTS
 from sandbox.flowroute.records import as_moment, cnam_time, mdr_now, mdr_record, python_number, record_moment
@@ -373,6 +374,7 @@ class FlowrouteSandbox(ControlEndpoints):
             record["id"] for record, item in zip(records, items, strict=True) if not item.get("listed", True)
         )
         self._state.add_mdrs(records)
+        note_inbound(self._state, records)  # STOP / UNSTOP (optouts.py)
 
     def _injected_record(self, item: dict, now: datetime | None = None) -> dict:
         from_, to = python_number(item.get("from") or ""), python_number(item.get("to") or "")

@@ -2,7 +2,7 @@
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduler import POLL_JOB_ID, SEND_JOB_ID
+from bot.scheduler import APPROVAL_JOB_ID, POLL_JOB_ID, SEND_JOB_ID
 from tests.helpers.relay import REMOTE, SEATTLE, posted_ids
 
 
@@ -11,7 +11,7 @@ def test_jobs_are_built_unstarted_and_the_first_poll_runs_when_started(relay_bot
     scheduler = bot.scheduler
     assert not scheduler.running
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {POLL_JOB_ID, SEND_JOB_ID}
+    assert set(jobs) == {POLL_JOB_ID, SEND_JOB_ID, APPROVAL_JOB_ID}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1 and isinstance(job.trigger, IntervalTrigger)
     assert jobs[POLL_JOB_ID].trigger.interval.total_seconds() == 1

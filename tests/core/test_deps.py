@@ -13,7 +13,7 @@ from relay.service import Relay
 def test_every_field_names_a_service_with_its_real_type():
     hints = typing.get_type_hints(Deps, localns={"Relay": Relay, "Conversations": Conversations})
     assert [field.name for field in dataclasses.fields(Deps)] == [
-        "settings", "store", "flowroute", "slack", "executor", "audit", "relay", "conversations", "caches"]
+        "settings", "store", "flowroute", "slack", "executor", "audit", "relay", "conversations", "approvals", "caches"]
     assert typing.Any not in hints.values() and all(isinstance(hint, type) for hint in hints.values())
 
 

@@ -117,3 +117,22 @@ def test_admin_buttons_search_and_send_sms_answer_in_the_apps_dm(bot):
     bot.driver.click(confirm, action_id=MESSAGES_SEND_ACTION)
     bot.slack.wait_for(lambda: len(bot.sandbox.messages("outbound")) == before + 1, timeout=10)
     assert bot.sandbox.messages("outbound")[-1]["attributes"]["body"] == "Hi"
+
+
+def test_the_home_says_whether_callbacks_are_on_and_when_the_last_came(make_bot):
+    from tests.helpers.callbacks import start_callback_bot
+    from tests.helpers.relay import REMOTE, SEATTLE
+
+    bot = start_callback_bot(make_bot, turn_on=False)
+
+    def home_says(needle):  # the viewer's latest Home, republished after each of their writes
+        return bot.slack.wait_for(lambda: needle in texts(bot.slack.home_view(ADMIN)["blocks"]), timeout=10)
+
+    open_home(bot)
+    home_says("*Callbacks:* off: inbound messages are polled")
+    bot.reply(bot.command("inbox callbacks on", user=ADMIN))
+    home_says("*Callbacks:* on, none received yet")
+    bot.sandbox.inject_message(REMOTE, SEATTLE, "via callback")
+    bot.slack.wait_for(lambda: bot.relay.callback_status()["last_at"], timeout=10)
+    open_home(bot)
+    home_says("*Callbacks:* on, last ")

@@ -89,7 +89,8 @@ def test_no_command_mixes_options_with_free_text():
 
 
 def test_every_noun_has_usage_lines():
-    assert set(NOUNS) == {"help", "numbers", "routes", "sms", "mms", "messages", "e911", "inbox", "audit", "report"}
+    assert set(NOUNS) == {"help", "numbers", "routes", "sms", "mms", "messages", "e911", "inbox", "audit", "report",
+                          "optouts", "cnam", "calls", "approvals"}
 
 
 WORDS = st.sampled_from(

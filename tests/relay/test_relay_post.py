@@ -25,7 +25,7 @@ def test_a_hostile_body_is_shown_literally_and_pings_nobody(relay_bot):
 
 def test_the_post_builder_is_pure_and_keeps_long_bodies_within_slack_limits():
     record = {"mdr_id": "mdr2-" + "ab" * 16, "at": "2026-03-01T12:00:00.250000Z", "from_number": REMOTE,
-              "to_number": SEATTLE, "to_alias": "Support <team>", "body": "&" * 3000 + "\nend", "is_mms": 1}
+              "to_number": SEATTLE, "to_alias": "Support <team>", "body": "&" * 3000 + "\nthe end", "is_mms": 1}
     media = [{"file_name": "a.png", "mime_type": "image/png", "size": 2048, "error": None},
              {"file_name": "b.jpg", "mime_type": "image/jpeg", "size": None,
               "error": "HTTP 403, the link may have expired"}]
