@@ -22,10 +22,33 @@ def number_text(number: Any) -> str:
 
 
 def money(value: Any) -> str:
+    """`$1.00`; four decimals only below a cent (`$0.0045`), where two would read as free."""
     try:
-        return f"${float(value):,.2f}"
+        amount = float(value)
     except (TypeError, ValueError):
         return "n/a"
+    if 0 < abs(amount) < 0.01:
+        return f"${amount:.4f}"
+    return f"${amount:,.2f}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 number`, `2 numbers` (never `number(s)`)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def number_list(numbers: list[Any], limit: int = 10) -> str:
+    """`+1 206-555-0100`, or `2 numbers (+1 206-555-0100, +1 312-555-0123)`, cut after `limit`."""
+    shown = [number_text(number) for number in numbers[:limit]]
+    if len(numbers) == 1:
+        return shown[0]
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    return f"{plural(len(numbers), 'number')} ({', '.join(shown)}{more})"
+
+
+def channel_text(channel_id: Any) -> str:
+    """A channel as Slack shows it, `#name`: a `<#C…>` mention renders as the channel's name for every reader."""
+    return f"<#{escape(channel_id)}>"
 
 
 def iso_utc(moment: datetime | None = None) -> str:

@@ -174,8 +174,11 @@ def messages_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
 def messages_list_page(deps: Deps, opts: dict) -> dict:
     """A page of MDRs; the default window (last 24 h) is fixed on the first page so Next stays in it."""
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
-    start = _as_datetime(opts.get("start")) or datetime.now(UTC).replace(microsecond=0) - LIST_WINDOW
     end = _as_datetime(opts.get("end"))
+    start = _as_datetime(opts.get("start")) or (end or datetime.now(UTC).replace(microsecond=0)) - LIST_WINDOW
+    if end is not None and end <= start:
+        raise UserError(f":no_entry_sign: The range is reversed: --end ({_when(end)} UTC) is not after "
+                        f"--start ({_when(start)} UTC). Swap the two dates.")
     page = deps.flowroute.list_messages(start, end, limit=limit, offset=offset) or {}
     records = page.get("data") or []
     window = f"{_when(start)} to {_when(end) if end else 'now'} (UTC)"

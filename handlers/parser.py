@@ -56,10 +56,10 @@ COMMANDS: dict[str, CommandSpec] = {
               [Arg("NUMBER", "number")], write=True),
         _spec("routes list", "/flowroute routes list [--limit N] [--offset N] [--type TYPE]",
               "Inbound voice routes", options={**PAGE, "type": "route_type_any"}),
-        _spec("routes create", "/flowroute routes create [TYPE VALUE [ALIAS]]",
-              "Create a route (no arguments: opens a form)",
+        _spec("routes create", '/flowroute routes create [TYPE VALUE ["ALIAS"]]',
+              "Create a route (no arguments: opens a form; quote an alias with spaces)",
               [Arg("TYPE", "route_type", required=False), Arg("VALUE", "word", required=False),
-               Arg("ALIAS", "text", required=False, rest=True)], write=True),
+               Arg("ALIAS", "word", required=False)], write=True),
         _spec("routes set", "/flowroute routes set NUMBER [--primary ROUTE] [--failover ROUTE]",
               "Set a number's primary and failover routes (no options: opens a form)",
               [Arg("NUMBER", "number")], {"primary": "word", "failover": "word"}, write=True),
@@ -108,7 +108,7 @@ for _spec_item in COMMANDS.values():
     NOUNS.setdefault(_spec_item.key.split()[0], []).append(_spec_item)
 
 ROUTE_TYPES = ("host", "number", "uri")
-TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+TOKEN = re.compile(r'["\u201c]([^"\u201d]*)["\u201d]|(\S+)')  # straight or curly quotes (macOS may curl them)
 SLACK_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]*)(?:\|([^>]*))?>")
 CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 NUMBER_PIECE = re.compile(r"^\+?[\d().\-]+$")
@@ -249,7 +249,7 @@ class _Parser:
             self.args[arg.name] = self._convert(arg.kind, tokens.pop(0).value, arg.name)
         if tokens:
             extra = " ".join(t.value for t in tokens)
-            raise self.fail(f"Unexpected `{extra}`.")
+            raise self.fail(f"Unexpected `{extra}`: put values with spaces in double quotes.")
 
     def _take_number(self, arg: Arg, tokens: list[_Token]) -> tuple[str, list[_Token]]:
         """A phone number may be typed with spaces (`+1 (206) 555-0100`): join pieces up to a full number."""

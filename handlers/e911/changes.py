@@ -26,9 +26,19 @@ def e911_associate_command(ctx: CommandContext) -> None:
 
 def e911_disconnect_command(ctx: CommandContext) -> None:
     number = ctx.args["NUMBER"]
+    if not _has_e911_address(ctx.deps.flowroute.get_number(number)):
+        raise UserError(f":information_source: {number_text(number)} has no E911 address; there is nothing "
+                        "to remove.")
     ctx.respond(**confirmation_message(
         "disconnect", number, f"Remove the E911 address from {number_text(number)}?",
         "Emergency calls from this number will no longer carry a registered address.", "Remove"))
+
+
+def _has_e911_address(details: dict) -> bool:
+    """Whether a number's details link an E911 address (Numbers v2 `relationships.e911_address`)."""
+    relationships = ((details or {}).get("data") or {}).get("relationships") or {}
+    data = (relationships.get("e911_address") or {}).get("data")
+    return isinstance(data, dict) and data.get("id") is not None
 
 
 def e911_delete_command(ctx: CommandContext) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.kit import button, confirm_dialog, context, header, message, new_nonce, section
+from blocks.kit import VIEWER, button, confirm_dialog, context, header, message, new_nonce, section
 from blocks.text import money, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
@@ -35,14 +35,14 @@ def buy_button(number: str, setup, monthly) -> dict:
     return button("Buy", NUMBERS_BUY_ACTION, value, style="primary", confirm=dialog)
 
 
-def offer_section(resource: dict) -> dict:
-    """One purchasable number: where it is, what it costs, and its Buy button."""
+def offer_section(resource: dict, *, can_buy: bool = True) -> dict:
+    """One purchasable number: where it is, what it costs, and its Buy button (for those who may buy)."""
     fields = attributes(resource)
     number = str(fields.get("value") or resource.get("id"))
     setup, monthly = _costs(fields)
     text = (f"*{number_text(number)}*  {_place(fields)}\n"
             f"Setup {money(setup)} · {money(monthly)} a month")
-    block = section(text, accessory=buy_button(number, setup, monthly))
+    block = section(text, accessory=buy_button(number, setup, monthly) if can_buy else None)
     block["block_id"] = f"{NUMBER_BLOCK}_{number}"
     return block
 
@@ -54,8 +54,10 @@ def numbers_search_page(deps: Deps, opts: dict) -> dict:
     offers = (result.get("data") or [])[:25]  # the parser caps --limit at 25; a message holds 50 blocks
     if not offers:
         return message("No numbers for sale match that search." if paging["offset"] == 0 else "No more numbers.")
-    blocks = [header("Numbers for sale"), *[offer_section(resource) for resource in offers]]
-    blocks.append(context(f"{_range_note(paging, len(offers))}. Buying asks you to confirm the cost first."))
+    can_buy = deps.settings.is_admin(opts.get(VIEWER))
+    blocks = [header("Numbers for sale"), *[offer_section(resource, can_buy=can_buy) for resource in offers]]
+    how = "Buying asks you to confirm the cost first." if can_buy else "Only Flowroute admins can buy numbers."
+    blocks.append(context(f"{_range_note(paging, len(offers))}. {how}"))
     opts = {**opts, **paging}
     text = "Numbers for sale: " + ", ".join(number_text(attributes(r).get("value") or r.get("id")) for r in offers)
     return message(text, _with_pager(blocks, "numbers search", opts, result))

@@ -8,7 +8,7 @@ from blocks.kit import form_metadata, input_block, message, modal, option, plain
 from blocks.text import escape, number_text
 from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
-from core.errors import Reply, failure_text, metadata_reply, run_guarded
+from core.errors import Reply, UserError, failure_text, metadata_reply, run_guarded
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, normalize_number
 from handlers.routes.ids import (
@@ -40,9 +40,34 @@ def _set_directly(ctx: CommandContext) -> None:
     primary = resolve_route(routes, primary_ref) if primary_ref is not None else None
     remove_failover = failover_ref is not None and failover_ref.lower() == NO_FAILOVER
     failover = resolve_route(routes, failover_ref) if failover_ref is not None and not remove_failover else None
+    _refuse_same_route(deps, number, primary, failover, remove_failover)
     result = apply_routes(deps, ctx.user_id, number, primary=primary, failover=failover,
                           remove_failover=remove_failover)
     ctx.respond(**result, response_type="in_channel")
+
+
+def _refuse_same_route(deps: Deps, number: str, primary: dict | None, failover: dict | None,
+                       remove_failover: bool) -> None:
+    """Checked before any change: the failover is meant to be a different route from the primary.
+    When only one is given, the other is the number's current route."""
+    if remove_failover or (primary is None and failover is None):
+        return
+    if primary is None or failover is None:
+        current_primary, current_failover = current_route_ids(deps.flowroute.get_number(number))
+        primary_id = str(primary["id"]) if primary is not None else current_primary
+        failover_id = str(failover["id"]) if failover is not None else current_failover
+    else:
+        primary_id, failover_id = str(primary["id"]), str(failover["id"])
+    if primary_id is not None and primary_id == failover_id:
+        raise UserError(same_route_text(primary or failover))
+
+
+def same_route_text(route: dict) -> str:
+    return (f":no_entry_sign: The failover route must differ from the primary: both would be {route_label(route)}. "
+            "Choose another failover, or `--failover none`.")
+
+
+SAME_ROUTE_FORM_ERROR = "The failover must be a different route from the primary (or No failover)."
 
 
 def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None, failover: dict | None,
@@ -185,6 +210,9 @@ def routes_set_submitted(deps: Deps, ack, body, view) -> None:
     failover = state_option(values, ROUTES_FAILOVER_BLOCK, ROUTES_FAILOVER_ACTION)
     if primary is None:
         ack(response_action="errors", errors={ROUTES_PRIMARY_BLOCK: "Choose a primary route."})
+        return
+    if failover is not None and failover["value"] == primary["value"]:
+        ack(response_action="errors", errors={ROUTES_FAILOVER_BLOCK: SAME_ROUTE_FORM_ERROR})
         return
     ack()
     metadata = read_metadata(view)

@@ -120,7 +120,7 @@ def _create_directly(ctx: CommandContext) -> None:
     if ctx.args.get("VALUE") is None:
         raise UserError(
             "`routes create` needs a TYPE and a VALUE (or no arguments, for the form).\n"
-            "Usage: `/flowroute routes create [TYPE VALUE [ALIAS]]`"
+            'Usage: `/flowroute routes create [TYPE VALUE ["ALIAS"]]`'
         )
     value, problem = check_route_value(route_type, ctx.args["VALUE"])
     problem = problem or (check_alias(alias) if alias else None)
@@ -156,7 +156,8 @@ def create_view(metadata: dict, edge_strategies: list[dict] | None) -> dict:
         input_block(ROUTES_ALIAS_BLOCK, "Alias", {
             "type": "plain_text_input", "action_id": ROUTES_ALIAS_ACTION, "max_length": MAX_ALIAS_LENGTH,
             "placeholder": plain("office-pbx"),
-        }, hint="A unique name for the route; you can use it instead of the id in other commands."),
+        }, hint="A unique name you can use instead of the id. Left empty, the route is named after its value.",
+            optional=True),
     ]
     if edge_strategies:
         options = [option(_edge_name(item), str(item.get("id"))) for item in edge_strategies][:MAX_SELECT_OPTIONS]
@@ -226,7 +227,7 @@ def check_create_form(form: RouteForm) -> tuple[str, dict[str, str]]:
         value, problem = check_route_value(form.route_type, form.value)
         if problem:
             errors[ROUTES_VALUE_BLOCK] = problem
-    alias_problem = check_alias(form.alias)
+    alias_problem = check_alias(form.alias) if (form.alias or "").strip() else None
     if alias_problem:
         errors[ROUTES_ALIAS_BLOCK] = alias_problem
     if form.edge_strategy_id is not None and not str(form.edge_strategy_id).isdigit():
@@ -244,7 +245,7 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    alias = form.alias.strip()
+    alias = (form.alias or "").strip() or derive_alias(form.route_type, value)
     target = f"{alias} ({form.route_type} {value})"
     reply = metadata_reply(read_metadata(view))
     outcome, result = within_window(deps, deps.flowroute.create_route, form.route_type, value, alias,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
-from blocks.text import escape
+from blocks.text import escape, number_list
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
 from core.errors import Reply, UserError
@@ -11,12 +11,16 @@ from core.work import in_background
 from flowroute_api import FlowrouteError, ForbiddenError, attributes
 from handlers.routes.ids import BUILTIN_ROUTE_ID, ROUTES_DELETE_ACTION
 from handlers.routes.listing import fetch_all_routes, resolve_route, route_label
+from handlers.routes.usage import numbers_using_route
 
 
 def routes_delete_command(ctx: CommandContext) -> None:
     route = resolve_route(fetch_all_routes(ctx.deps.flowroute), ctx.args["ROUTE"])
     if str(route.get("id")) == BUILTIN_ROUTE_ID:
         raise UserError("Route `0` (sip-reg) is Flowroute's built-in default route; it cannot be deleted.")
+    users = numbers_using_route(ctx.deps.flowroute, str(route.get("id")))
+    if users:
+        raise UserError(in_use_text(route, users))
     ctx.respond(**delete_confirmation(route, new_nonce()))
 
 
@@ -51,6 +55,15 @@ def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply)
         return
     text = f":wastebasket: <@{user_id}> deleted route *{escape(alias)}* (id `{escape(route_id)}`)."
     respond(text=text, blocks=[section(text)], replace_original=True)
+
+
+def in_use_text(route: dict, numbers: list[str]) -> str:
+    """Checked before asking: the numbers that still point at the route, and how to move them."""
+    return (
+        f":no_entry_sign: Route {route_label(route)} is still used by {number_list(numbers)}, so Flowroute "
+        "would refuse to delete it. Point them at another route with `/flowroute routes set NUMBER`, then "
+        "delete it again."
+    )
 
 
 def still_in_use_text(alias: str, error: FlowrouteError) -> str:
