@@ -9,7 +9,7 @@ from slack_bolt import App
 from blocks.kit import PAGE_ACTION, VIEWER
 from core.commands import Command, CommandContext, decode_value
 from core.deps import Deps
-from core.errors import failure_text, reply_to, run_guarded
+from core.errors import explained, failure_text, reply_to, run_guarded, subject_for
 from core.work import in_background
 from handlers import audit, conversations, e911, help, inbox, messages, numbers, routes
 from handlers.parser import UsageError, parse
@@ -63,10 +63,11 @@ def _command_listener(deps: Deps, commands: dict[str, Command]):
             trigger_id=command.get("trigger_id", ""), response_url=command.get("response_url", ""),
             respond=respond, client=client, deps=deps,
         )
+        run = explained(parsed.key, subject_for(parsed.args), handler.run)
         if handler.inline:
-            run_guarded(respond, handler.run, ctx)
+            run_guarded(respond, run, ctx)
         else:
-            in_background(deps, respond, handler.run, ctx)
+            in_background(deps, respond, run, ctx)
 
     return flowroute_command
 

@@ -6,7 +6,7 @@ from blocks.kit import actions, button, confirm_dialog, message, new_nonce, sect
 from blocks.text import escape, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
-from core.errors import UserError
+from core.errors import UserError, explained, refusal_text
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes
 from handlers.e911.ids import E911_CANCEL_ACTION, E911_CONFIRM_ACTION, E911_CONFIRM_BLOCK
@@ -16,7 +16,8 @@ from handlers.e911.show import _number_line, address_line, e911_numbers
 def e911_associate_command(ctx: CommandContext) -> None:
     number, address_id = ctx.args["NUMBER"], ctx.args["ADDRESS_ID"]
     client = ctx.deps.flowroute
-    record = client.get_e911(address_id)["data"]  # a 404 here stops before anything is written
+    # A 404 here is about the address, and stops before anything is written.
+    record = explained("e911 show", f"E911 address `{escape(address_id)}`", client.get_e911)(address_id)["data"]
     target = f"{number_text(number)} → address {address_id}"
     ctx.deps.audit.audited(ctx.user_id, "e911 associate", target, client.associate_e911, number, address_id)
     ctx.respond(response_type="in_channel", **message(
@@ -78,7 +79,7 @@ def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
     op, target, key = _confirmation(value)
     client = deps.flowroute
     if op == "disconnect":
-        what, call = f"{number_text(target)}", client.disconnect_e911
+        what, call = number_text(target), client.disconnect_e911
         done = f"removed the E911 address from {number_text(target)}"
     else:
         what, call = f"address {target}", client.delete_e911
@@ -87,7 +88,10 @@ def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
         deps.audit.act_once(user_id, key, already="That was already done (or cancelled).", action=f"e911 {op}",
                             target=what, call=lambda: call(target))
     except FlowrouteError as error:
-        respond(replace_original=True, text=f":warning: Could not {op} {escape(what)}: {escape(error)}")
+        if error.status is None or not 400 <= error.status < 500:
+            raise
+        subject = what if op == "disconnect" else f"E911 address `{escape(target)}`"
+        respond(replace_original=True, text=refusal_text(f"e911 {op}", error, subject))
         return
     respond(replace_original=True, text=f":white_check_mark: Done: {done}.")
     respond(response_type="in_channel", replace_original=False, text=f":white_check_mark: <@{user_id}> {done}.")

@@ -6,7 +6,7 @@ from blocks.kit import VIEWER, button, confirm_dialog, context, header, message,
 from blocks.text import money, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
-from core.errors import UserError
+from core.errors import UserError, explained
 from core.work import in_background
 from flowroute_api import NotFoundError, attributes, normalize_number
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_BUY_ACTION
@@ -89,7 +89,19 @@ def _not_for_sale(deps: Deps, number: str) -> str:
     except NotFoundError:
         return (f":no_entry_sign: {number_text(number)} is not for sale on Flowroute. "
                 f"Try `/flowroute numbers search --ends-with {number[-4:]}` for similar numbers.")
+    return already_owned_text(number)
+
+
+def already_owned_text(number: str) -> str:
     return f":information_source: {number_text(number)} is already on your account; nothing to buy."
+
+
+def _on_account(deps: Deps, number: str) -> bool:
+    try:
+        deps.flowroute.get_number(number)
+    except NotFoundError:
+        return False
+    return True
 
 
 def numbers_buy_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> None:
@@ -99,9 +111,17 @@ def numbers_buy_clicked(deps: Deps, ack, body: dict, action: dict, respond) -> N
 
 def numbers_buy_work(deps: Deps, body: dict, action: dict, respond) -> None:
     offer = decode_value(action.get("value"))
-    user_id, number = _act_on_number(
-        deps, body, offer, verb="buy", call=deps.flowroute.purchase_number,
-        already="the purchase is done or in progress. Check with `/flowroute numbers show {number}`.")
+    try:
+        user_id, number = _act_on_number(
+            deps, body, offer, verb="buy", call=deps.flowroute.purchase_number,
+            already="the purchase is done or in progress. Check with `/flowroute numbers show {number}`.")
+    except UserError as refusal:
+        # A 422 for a number the account already holds (a second Buy press, another admin): say it as
+        # `numbers buy` does. Guess: Flowroute documents no status for buying an owned number.
+        number = _button_number(offer)
+        if getattr(refusal.__cause__, "status", None) == 422 and _on_account(deps, number):
+            raise UserError(already_owned_text(number)) from refusal
+        raise
     costs = f"{money(offer.get('setup'))} setup, {money(offer.get('monthly'))} a month"
     done = f":white_check_mark: <@{user_id}> bought *{number_text(number)}* ({costs})."
     respond(replace_original=True, **_replace_block(body, action, done))
@@ -113,7 +133,7 @@ def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, alre
     user_id = body["user"]["id"]
     deps.audit.require_admin(user_id, f"{verb} numbers")
     number = _button_number(value)
-    deps.audit.act_once(
+    explained(f"numbers {verb}", number_text(number), deps.audit.act_once)(
         user_id, f"numbers {verb}:{number}:{value.get('nonce')}",
         already=f"This {verb.capitalize()} button was already used for {number_text(number)}: "
         + already.format(number=number),

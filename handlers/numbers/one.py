@@ -6,6 +6,7 @@ from blocks.kit import actions, button, confirm_dialog, context, fields_section,
 from blocks.text import channel_text, escape, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
+from core.errors import UserError
 from core.work import in_background
 from flowroute_api import attributes
 from handlers.e911.show import address_line
@@ -13,6 +14,11 @@ from handlers.numbers.buy import _act_on_number
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
 from handlers.numbers.lists import _place
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
+
+
+# Flowroute's Numbers v2 reference gives aliases "up to 64 characters" (the `alias` filter of "list account
+# phone numbers"); a longer one is refused here, before Flowroute sees it.
+MAX_NUMBER_ALIAS = 64
 
 
 def _included(details: dict, kind: str, ref: dict | None) -> dict | None:
@@ -94,6 +100,9 @@ def numbers_show_command(ctx: CommandContext) -> None:
 
 def numbers_alias_command(ctx: CommandContext) -> None:
     number, alias = ctx.args["NUMBER"], ctx.args["TEXT"]
+    if len(alias) > MAX_NUMBER_ALIAS:
+        raise UserError(f":no_entry_sign: That alias is {len(alias)} characters; a number's alias can be at most "
+                        f"{MAX_NUMBER_ALIAS}. Nothing was changed.")
     ctx.deps.audit.audited(ctx.user_id, "numbers alias", f"{number_text(number)} → {alias}",
                            ctx.deps.flowroute.update_number, number, alias=alias)
     ctx.respond(

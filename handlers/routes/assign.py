@@ -8,7 +8,7 @@ from blocks.kit import form_metadata, input_block, message, modal, option, plain
 from blocks.text import escape, number_text
 from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
-from core.errors import Reply, UserError, failure_text, metadata_reply, run_guarded
+from core.errors import Reply, UserError, explained, failure_text, metadata_reply, run_guarded
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, normalize_number
 from handlers.routes.ids import (
@@ -30,7 +30,7 @@ def routes_set_command(ctx: CommandContext) -> None:
         metadata = form_metadata(ctx.response_url, ctx.channel_id, ctx.user_id, number=number)
         open_set_modal(ctx.deps, ctx.client, ctx.trigger_id, number, metadata, ctx.respond)
         return
-    in_background(ctx.deps, ctx.respond, _set_directly, ctx)
+    in_background(ctx.deps, ctx.respond, explained("routes set", number_text(number), _set_directly), ctx)
 
 
 def _set_directly(ctx: CommandContext) -> None:

@@ -23,7 +23,7 @@ from blocks.kit import (
 from blocks.text import escape
 from core.commands import CommandContext, refuse_non_admin
 from core.deps import Deps
-from core.errors import Reply, UserError, failure_text, log_only, metadata_reply
+from core.errors import Reply, UserError, explained, failure_text, log_only, metadata_reply
 from core.work import in_background, when_done, within_window
 from flowroute_api import FlowrouteConnectionError, FlowrouteError, InvalidNumberError, attributes, normalize_number
 from handlers.routes.ids import (
@@ -112,7 +112,8 @@ def routes_create_command(ctx: CommandContext) -> None:
     if ctx.args.get("TYPE") is None:
         _open_create_modal(ctx)
         return
-    in_background(ctx.deps, ctx.respond, _create_directly, ctx)
+    subject = f"route `{escape(ctx.args.get('ALIAS') or ctx.args.get('VALUE') or '')}`"
+    in_background(ctx.deps, ctx.respond, explained("routes create", subject, _create_directly), ctx)
 
 
 def _create_directly(ctx: CommandContext) -> None:

@@ -6,9 +6,9 @@ from blocks.kit import actions, button, confirm_dialog, message, new_nonce, sect
 from blocks.text import escape, number_list
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
-from core.errors import Reply, UserError
+from core.errors import Reply, UserError, refusal_text
 from core.work import in_background
-from flowroute_api import FlowrouteError, ForbiddenError, attributes
+from flowroute_api import FlowrouteError, attributes
 from handlers.routes.ids import BUILTIN_ROUTE_ID, ROUTES_DELETE_ACTION
 from handlers.routes.listing import fetch_all_routes, resolve_route, route_label
 from handlers.routes.usage import numbers_using_route
@@ -50,8 +50,10 @@ def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply)
                             already="That route deletion is already done or in progress.",
                             action="routes delete", target=f"{alias} ({route_id})",
                             call=lambda: deps.flowroute.delete_route(route_id))
-    except ForbiddenError as error:
-        respond(text=still_in_use_text(alias, error), replace_original=True)
+    except FlowrouteError as error:
+        if error.status is None or not 400 <= error.status < 500:
+            raise
+        respond(text=refusal_text("routes delete", error, f"route *{escape(alias)}*"), replace_original=True)
         return
     text = f":wastebasket: <@{user_id}> deleted route *{escape(alias)}* (id `{escape(route_id)}`)."
     respond(text=text, blocks=[section(text)], replace_original=True)
@@ -64,14 +66,3 @@ def in_use_text(route: dict, numbers: list[str]) -> str:
         "would refuse to delete it. Point them at another route with `/flowroute routes set NUMBER`, then "
         "delete it again."
     )
-
-
-def still_in_use_text(alias: str, error: FlowrouteError) -> str:
-    # Guess: a 403 that mentions numbers is the documented "This Route has numbers still associated to it."
-    if "number" in f"{error.title or ''} {error.detail or ''}".lower():
-        return (
-            f":warning: Route *{escape(alias)}* is still used by one or more numbers, so Flowroute kept it "
-            f"({escape(error)}). Point those numbers at another route with `/flowroute routes set NUMBER`, "
-            "then delete it again."
-        )
-    return f":warning: Route *{escape(alias)}* was not deleted: {escape(error)}"

@@ -59,7 +59,8 @@ def test_show_and_numbers(bot):
 
 
 def test_show_unknown_address_is_one_readable_line(bot):
-    assert bot.reply(bot.command("e911 show 999"))["text"].startswith(":warning: Flowroute 404")
+    text = bot.reply(bot.command("e911 show 999"))["text"]
+    assert text.startswith(":no_entry_sign: E911 address `999` is not on your Flowroute account (Flowroute 404")
 
 
 # --- validate ----------------------------------------------------------------------------------------
@@ -190,7 +191,8 @@ def test_associate_gives_a_number_an_address_and_tells_the_channel(bot):
 
 def test_associate_toll_free_shows_flowroute_422(bot):
     reply = bot.reply(bot.command("e911 associate 18885550142 1"))
-    assert reply["text"].startswith(":warning: Flowroute 422") and "emergency services" in reply["text"]
+    assert reply["text"].startswith(":no_entry_sign: Flowroute refused to give +1 888-555-0142 that E911 address "
+                                    "(Flowroute 422") and "emergency services" in reply["text"]
     assert bot.store.get_audit()[0]["ok"] == 0
 
 
@@ -227,7 +229,8 @@ def test_delete_address_in_use_warns_and_shows_flowroute_refusal(bot):
     assert "still use it (+1 206-555-0100" in texts(confirmation.blocks)
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
     replaced = wait_for_edit(bot, confirmation)
-    assert "Could not delete" in replaced.text and "Flowroute 403" in replaced.text
+    assert replaced.text.startswith(":no_entry_sign: E911 address `1` is still used by numbers, so Flowroute kept "
+                                    "it.") and "(Flowroute 403" in replaced.text
     assert bot.sandbox.e911("1") is not None
     assert bot.store.get_audit()[0]["ok"] == 0
 

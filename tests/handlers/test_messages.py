@@ -254,7 +254,8 @@ def test_show_mms_lists_its_media(bot):
 
 def test_show_unknown_record_is_one_readable_line(bot):
     reply = bot.reply(bot.command("messages show mdr2-" + "0" * 32))
-    assert reply["text"].startswith(":warning: Flowroute 404")
+    assert reply["text"].startswith(f":no_entry_sign: Message record `mdr2-{'0' * 32}` is not on your Flowroute "
+                                    "account (Flowroute 404")
 
 
 def test_text_too_long_for_a_button_is_refused_before_anything_is_sent(bot):

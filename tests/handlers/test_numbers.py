@@ -223,7 +223,8 @@ def test_a_flowroute_refusal_on_buy_is_one_line_and_the_button_still_works(bot):
     bot.sandbox.fail_next(status=422, detail="Insufficient funds.")
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)
     failure = wait_for_text(bot, "Flowroute 422")
-    assert failure.text.startswith(":warning: Flowroute 422") and failure.text.endswith("Insufficient funds.")
+    assert failure.text.startswith(":no_entry_sign: Flowroute refused `numbers buy` for +1 206-555-0142 (Flowroute "
+                                   "422") and failure.text.endswith("Insufficient funds.).")
     assert bot.store.get_audit()[0]["ok"] == 0
 
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)
@@ -252,7 +253,8 @@ def test_show_lists_routes_e911_cnam_and_offers_route_and_release_buttons(bot):
 def test_show_unknown_number_is_one_readable_line(bot):
     reply = bot.reply(bot.command(f"numbers show {FOR_SALE}"))
     text = reply["text"]
-    assert text.startswith(":warning: Flowroute 404") and "\n" not in text
+    assert text.startswith(":no_entry_sign: +1 206-555-0142 is not on your Flowroute account (Flowroute 404")
+    assert "\n" not in text
     assert "Traceback" not in text
 
 
@@ -270,9 +272,10 @@ def test_alias_updates_flowroute_tells_the_channel_and_audits(bot):
 
 def test_alias_refused_by_flowroute_is_one_readable_line_and_audited_as_failed(bot):
     bot.sandbox.fail_next(status=422, detail="Alias is too long.")
-    reply = bot.reply(bot.command(f"numbers alias {SPARE} {'x' * 80}"))
+    reply = bot.reply(bot.command(f"numbers alias {SPARE} {'x' * 60}"))
     text = reply["text"]
-    assert text.startswith(":warning: Flowroute 422") and text.endswith("Alias is too long.")
+    assert text.startswith(":no_entry_sign: Flowroute refused the alias for +1 646-555-0199; an alias can be at "
+                           "most 64 characters (Flowroute 422") and text.endswith("Alias is too long.).")
     assert reply["response_type"] == "ephemeral"
     row = bot.store.get_audit()[0]
     assert (row["action"], row["ok"]) == ("numbers alias", 0) and "Alias is too long." in row["result"]

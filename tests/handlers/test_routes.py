@@ -138,7 +138,8 @@ def test_create_directly_with_a_bad_value_sends_nothing(bot):
 def test_create_directly_shows_flowroutes_duplicate_alias_refusal(bot):
     result = bot.command("routes create host other.example.com office-pbx")
     post = bot.reply(result)
-    assert post["text"].startswith(":warning: Flowroute 422")
+    assert post["text"].startswith(":no_entry_sign: Flowroute refused `routes create` for route `office-pbx` "
+                                   "(Flowroute 422")
     assert "already exists" in post["text"]
     assert bot.sandbox.route("100") is None
 
@@ -386,7 +387,9 @@ def test_delete_of_a_route_taken_into_use_after_the_question_shows_a_readable_li
     bot.flowroute.set_primary_route(SEATTLE_SALES, "3")  # someone points a number at it meanwhile
     bot.driver.click(confirmation, action_id=ROUTES_DELETE_ACTION)
     done = wait_for_edit(bot, confirmation)
-    assert done.text.startswith(":warning: Route *forward-to-cell* is still used by one or more numbers")
+    assert done.text.startswith(":no_entry_sign: Route *forward-to-cell* is still used by one or more numbers, "
+                                "so Flowroute kept it.")
+    assert "(Flowroute 403" in done.text
     assert "Traceback" not in done.text and bot.driver.buttons(done) == []
     assert bot.sandbox.route("3") is not None
     assert [r.status for r in writes(bot)] == [204, 403]
