@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,3 +81,49 @@ def shorten(text: Any, limit: int) -> str:
     """Whitespace folded to single spaces, cut to `limit` characters with an ellipsis (not escaped)."""
     flat = " ".join(str(text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def range_text(noun: str, offset: int, count: int, many: str | None = None) -> str:
+    """`Routes 1–20`, `Route 7` (never `1–1`): the records a page shows, counted from 1."""
+    if count == 1:
+        return f"{noun} {offset + 1}"
+    return f"{many or noun + 's'} {offset + 1}–{offset + count}"
+
+
+def title_text(text: Any) -> str:
+    """Rate centers and cities as people write them: `seattle` -> `Seattle`, `san francisco` -> `San Francisco`."""
+    return " ".join(word[:1].upper() + word[1:].lower() for word in str(text or "").split())
+
+
+# Flowroute's number_type values (Numbers v2: `standard` in 2018 captures, `longcode`/`toll-free` in current docs).
+_NUMBER_TYPES = {"longcode": "Local", "standard": "Local", "toll-free": "Toll-free", "tollfree": "Toll-free"}
+
+
+def number_type_text(number_type: Any) -> str:
+    return _NUMBER_TYPES.get(str(number_type or "").lower(), title_text(str(number_type or "").replace("-", " ")))
+
+
+def place_text(rate_center: Any, state: Any, number_type: Any = None) -> str:
+    """`Seattle, WA`. A rate center given as a telephone-industry code (letters and digits, like `nwyrcyzn01`)
+    is not a place anyone can read, so only the state is shown; with neither, the number type (`Toll-free`)."""
+    center = str(rate_center or "").strip()
+    readable = center if center and not any(ch.isdigit() for ch in center) else ""
+    parts = [title_text(readable), str(state or "").upper()]
+    shown = ", ".join(escape(part) for part in parts if part)
+    return shown or number_type_text(number_type) or "no rate center"
+
+
+# Flowroute's route types (Routes v2 `route_type`) in words.
+_ROUTE_KINDS = {"host": "host", "number": "phone number", "uri": "SIP URI", "sip-reg": "registered SIP device"}
+
+
+def route_kind_text(route_type: Any) -> str:
+    return _ROUTE_KINDS.get(str(route_type or ""), escape(route_type or "route"))
+
+
+def plain_line(text: Any) -> str:
+    """Text for places Slack shows as plain text (modal errors, confirm titles): no `:emoji:` shortcodes, no
+    `*bold*` marks, since there they would show literally."""
+    flat = re.sub(r"(^|\s):[a-z0-9_+-]+:(?=\s|$)", r"\1", str(text or ""))
+    flat = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", flat)
+    return " ".join(flat.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from blocks.kit import context, header, message, pager_block, section
-from blocks.text import escape
+from blocks.text import escape, range_text
 from core.commands import Command
 from core.deps import Deps
 
@@ -30,7 +30,7 @@ def audit_page(deps: Deps, opts: dict) -> dict:
     blocks = [header("Audit log")]
     for start in range(0, len(lines), 10):
         blocks.append(section("\n".join(lines[start:start + 10])))
-    blocks.append(context(f"Entries {offset + 1}–{offset + len(rows)}, newest first. Times are UTC."))
+    blocks.append(context(f"{range_text('Entry', offset, len(rows), 'Entries')}, newest first. Times are UTC."))
     pager = pager_block("audit", {"limit": limit, "offset": offset}, has_next=has_next)
     if pager:
         blocks.append(pager)

@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from blocks.kit import context, header, message, section
-from blocks.text import escape, number_text, utc_text
+from blocks.text import escape, number_text, plural, utc_text
 from core.commands import Command, CommandContext
 from core.deps import Deps
 from core.errors import UserError
@@ -197,8 +197,8 @@ def status_message(status: dict) -> dict:
     if blocked:
         blocks.append(context("Waiting for Slack's rate limit: " + ", ".join(blocked)))
     if counts.get("unrouted"):
-        blocks.append(context(f"{counts['unrouted']} message(s) arrived for numbers with no subscription and no "
-                              "inbox channel; subscribe a channel to stop that."))
+        blocks.append(context(f"{plural(counts['unrouted'], 'message')} arrived for numbers with no subscription "
+                              "and no inbox channel; subscribe a channel to stop that."))
     text = (f"Inbox relay: {counts.get('delivered', 0)} delivered, {counts.get('pending', 0)} pending, "
             f"{counts.get('failed', 0)} failed, {counts.get('unrouted', 0)} unrouted")
     return message(text, blocks)

@@ -20,7 +20,7 @@ from blocks.kit import (
     pager_block,
     section,
 )
-from blocks.text import escape, number_text, shorten
+from blocks.text import escape, number_text, plural, range_text, shorten
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
 from core.errors import UserError
@@ -98,7 +98,7 @@ def _draft_fields(draft: dict) -> list[tuple[str, str]]:
         fields += [("Encoding", encoding), ("Segments", f"{segments} (charged per segment)")]
     else:
         encoding = sms_segments(draft["text"])[0] if draft["text"] else "no text"
-        fields += [("Text encoding", encoding), ("Media", f"{len(draft['media'])} URL(s)")]
+        fields += [("Text encoding", encoding), ("Media", plural(len(draft['media']), "URL"))]
     return fields
 
 
@@ -151,7 +151,7 @@ def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_chan
     if draft["text"]:
         blocks.append(section(quote(shorten(draft["text"], 300))))
     if draft["media"]:
-        blocks.append(context(f"{len(draft['media'])} media URL(s) attached."))
+        blocks.append(context(f"{plural(len(draft['media']), 'media URL')} attached."))
     blocks.append(context(f"Look it up with `/flowroute messages show {escape(mdr_id)}`."))
     return message(f"{who} an {kind} {route} ({mdr_id})", blocks)
 
@@ -188,7 +188,7 @@ def messages_list_page(deps: Deps, opts: dict) -> dict:
     blocks = [header("Messages")]
     for first in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
-    blocks.append(context(f"Records {offset + 1}–{offset + len(records)} from {window}. "
+    blocks.append(context(f"{range_text('Record', offset, len(records))} from {window}. "
                           "Details: `/flowroute messages show MDR_ID`."))
     state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
     pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")),

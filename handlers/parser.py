@@ -6,6 +6,7 @@ wrong and shows the usage line of the command the user meant. It never raises an
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from dataclasses import dataclass
@@ -151,7 +152,10 @@ def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
     noun = tokens[0].value.lower()
     if noun in COMMANDS:
         return COMMANDS[noun], tokens[1:]
+    suggested = _suggestion(noun, tokens[1].value.lower() if len(tokens) > 1 else None)
     if noun not in NOUNS:
+        if suggested:
+            raise UsageError(*suggested)
         raise UsageError(
             f"Unknown command `{tokens[0].value}`. Commands: {', '.join(sorted(NOUNS))}.",
             "/flowroute help [TOPIC]",
@@ -160,10 +164,29 @@ def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
         raise UsageError(f"`{noun}` needs a command: " + ", ".join(_verbs(noun)) + ".", _usage_lines(noun))
     key = f"{noun} {tokens[1].value.lower()}"
     if key not in COMMANDS:
+        if suggested:
+            raise UsageError(*suggested)
         raise UsageError(
             f"`{noun}` has no command `{tokens[1].value}`. Try: {', '.join(_verbs(noun))}.", _usage_lines(noun)
         )
     return COMMANDS[key], tokens[2:]
+
+
+def _suggestion(noun: str, verb: str | None) -> tuple[str, str] | None:
+    """`number list` -> did you mean `numbers list`? Closest noun, then closest verb (difflib), or None."""
+    nouns = [noun] if noun in NOUNS else difflib.get_close_matches(noun, list(NOUNS), n=1, cutoff=0.75)
+    if not nouns:
+        return None
+    key, typed = nouns[0], noun
+    if verb is not None and _verbs(key):
+        verbs = difflib.get_close_matches(verb, _verbs(key), n=1, cutoff=0.6)
+        if not verbs:
+            return None
+        key, typed = f"{key} {verbs[0]}", f"{noun} {verb}"
+    if key == typed:
+        return None
+    usage = COMMANDS[key].usage if key in COMMANDS else _usage_lines(key)
+    return f"Unknown command `{typed}`; did you mean `{key}`?", usage
 
 
 def _verbs(noun: str) -> list[str]:

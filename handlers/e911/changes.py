@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from blocks.kit import actions, button, confirm_dialog, message, new_nonce, section
-from blocks.text import escape, number_text
+from blocks.text import escape, number_list, number_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
 from core.errors import UserError, explained, refusal_text
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes
 from handlers.e911.ids import E911_CANCEL_ACTION, E911_CONFIRM_ACTION, E911_CONFIRM_BLOCK
-from handlers.e911.show import _number_line, address_line, e911_numbers
+from handlers.e911.show import address_line, e911_numbers
 
 
 def e911_associate_command(ctx: CommandContext) -> None:
@@ -49,9 +49,9 @@ def e911_delete_command(ctx: CommandContext) -> None:
     numbers = e911_numbers(client, address_id)
     warning = "No numbers use it."
     if numbers:
-        shown = ", ".join(_number_line(n)[2:] for n in numbers[:10])
-        warning = (f":warning: {len(numbers)} number(s) still use it ({shown}); Flowroute refuses to delete "
-                   "an address until they are disconnected.")
+        values = [attributes(n).get("value") or n.get("id") for n in numbers]
+        warning = (f":warning: Still used by {number_list(values)}; Flowroute refuses to delete an address "
+                   "until they are disconnected.")
     ctx.respond(**confirmation_message(
         "delete", address_id, f"Delete E911 address `{escape(address_id)}`?",
         f"{address_line(attributes(record))}\n{warning}", "Delete"))

@@ -14,7 +14,14 @@ from core.errors import metadata_reply
 from core.work import in_background, when_done, within_window
 from flowroute_api import FlowrouteError, attributes
 from handlers.e911.form import _address_fields, changed_fields, flowroute_form_errors, form_errors, form_view, read_form
-from handlers.e911.ids import E911_CREATE_VIEW, E911_UPDATE_VIEW, E911_VALIDATE_VIEW, FORM_ORDER, block_id
+from handlers.e911.ids import (
+    E911_CREATE_VIEW,
+    E911_UPDATE_VIEW,
+    E911_VALIDATE_VIEW,
+    FORM_ORDER,
+    block_id,
+    field_label,
+)
 from handlers.e911.show import address_line
 
 log = logging.getLogger("flowroute_bot.handlers.e911")
@@ -146,10 +153,11 @@ def e911_update_submitted(deps: Deps, ack, body, respond) -> None:
 
 
 def update_address(deps: Deps, user_id: str, address_id: str, changes: dict, reply) -> None:
-    updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({', '.join(changes)})",
+    changed = ", ".join(field_label(name).lower() for name in changes)
+    updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({changed})",
                                  deps.flowroute.update_e911, address_id, **changes)
     item = attributes((updated or {}).get("data") or {})
     where = f": {address_line(item)}" if item else ""
     reply(response_type="in_channel", text=(
         f":white_check_mark: <@{user_id}> updated E911 address `{escape(address_id)}` "
-        f"({escape(', '.join(changes))}){where}"))
+        f"({escape(changed)}){where}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks.kit import actions, button, confirm_dialog, context, fields_section, header, message, new_nonce, section
-from blocks.text import channel_text, escape, number_text
+from blocks.text import channel_text, escape, number_text, number_type_text
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
 from core.errors import UserError
@@ -14,7 +14,7 @@ from handlers.numbers.buy import _act_on_number
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
 from handlers.numbers.lists import _place
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
-
+from handlers.routes.listing import route_label
 
 # Flowroute's Numbers v2 reference gives aliases "up to 64 characters" (the `alias` filter of "list account
 # phone numbers"); a longer one is refused here, before Flowroute sees it.
@@ -33,14 +33,8 @@ def _included(details: dict, kind: str, ref: dict | None) -> dict | None:
 
 
 def route_text(route: dict | None) -> str:
-    if route is None:
-        return "_none_"
-    fields = attributes(route)
-    name = fields.get("alias") or f"route {route.get('id')}"
-    kind = fields.get("route_type") or "route"
-    value = fields.get("value")
-    detail = f" → `{escape(value)}`" if value else ""
-    return f"{escape(name)} ({escape(kind)}){detail}"
+    """The route as `routes list` shows it (one route label everywhere)."""
+    return "_none_" if route is None else route_label(route)
 
 
 def e911_text(address: dict | None) -> str:
@@ -75,7 +69,7 @@ def details_message(details: dict, *, can_write: bool = True) -> dict:
     lookups = fields.get("cnam_lookups_enabled")
     pairs = [
         ("Alias", escape(fields.get("alias")) or "_none_"),
-        ("Type", escape(fields.get("number_type") or "n/a")),
+        ("Type", number_type_text(fields.get("number_type")) or "n/a"),
         ("Rate center", _place(fields)),
         ("CNAM lookups", "on" if lookups else "off" if lookups is not None else "n/a"),
         ("Primary route", route_text(_included(details, "route", relations.get("primary_route")))),

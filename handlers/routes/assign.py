@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from blocks.kit import form_metadata, input_block, message, modal, option, plain, read_metadata, section, state_option
-from blocks.text import escape, number_text
+from blocks.text import escape, number_text, route_kind_text
 from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, UserError, explained, failure_text, metadata_reply, run_guarded
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, normalize_number
+from flowroute_api.routes import ROUTE_TYPES
 from handlers.routes.ids import (
     MAX_SELECT_OPTIONS,
     NO_FAILOVER,
@@ -162,7 +163,7 @@ def set_routes_view(number: str, routes: list[dict], primary_id: str | None, fai
 def _route_option(route: dict) -> dict:
     fields = attributes(route)
     alias = fields.get("alias") or f"route {route.get('id')}"
-    return option(f"{alias} ({fields.get('route_type') or '?'})", str(route.get("id")))
+    return option(f"{alias} ({route_kind_text(fields.get('route_type'))})", str(route.get("id")))
 
 
 def _find_option(options: list[dict], value: str | None) -> dict | None:
@@ -237,6 +238,7 @@ def _apply_from_form(deps: Deps, user_id: str, metadata: dict, primary: dict, fa
 def _route_from_option(option: dict) -> dict:
     """A route-like dict from a select option (`alias (type)` -> alias, type) for the result message."""
     text = str((option.get("text") or {}).get("text") or "")
-    match = re.fullmatch(r"(.*) \(([\w-]+|\?)\)", text)
-    alias, route_type = (match.group(1), match.group(2)) if match else (text, "?")
+    match = re.fullmatch(r"(.*) \(([^()]+)\)", text)
+    alias, kind = (match.group(1), match.group(2)) if match else (text, "")
+    route_type = {route_kind_text(name): name for name in ROUTE_TYPES}.get(kind, kind)
     return {"id": option["value"], "attributes": {"alias": alias, "route_type": route_type}}

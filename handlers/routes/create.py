@@ -20,7 +20,7 @@ from blocks.kit import (
     section,
     state_value,
 )
-from blocks.text import escape
+from blocks.text import escape, plain_line
 from core.commands import CommandContext, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, UserError, explained, failure_text, log_only, metadata_reply
@@ -298,6 +298,6 @@ def _field_for(error: FlowrouteError) -> str:
 def _form_error(error: BaseException) -> tuple[str, str]:
     """The field and text a failed create shows on the form; unexpected errors are logged with a reference."""
     if not isinstance(error, FlowrouteError):
-        return ROUTES_VALUE_BLOCK, failure_text(error)
+        return ROUTES_VALUE_BLOCK, plain_line(failure_text(error))
     # Guess: Slack documents no length limit for response_action errors; 500 characters reads well.
     return _field_for(error), str(error)[:500]

@@ -19,7 +19,7 @@ y
 /flowroute numbers show 12065550142
 click Set routes
 office-pbx (host)
-noc-uri (uri)
+noc-uri (SIP URI)
 /flowroute e911 create
 Demo office
 Jane
@@ -92,8 +92,8 @@ def test_scripted_demo_session(session):
     assert "[" in routes and "] Set routes" in routes
     assert "╔ Set number routes" in routes and "Primary route" in routes
     assert "Loading the routes" not in routes  # the form shown is the updated view, not the placeholder
-    assert "Primary route [sip-reg (sip-reg)]: office-pbx (host)" in routes
-    assert "set the routes of +1 206-555-0142: primary office-pbx (host), failover noc-uri (uri)" in routes
+    assert "Primary route [sip-reg (registered SIP device)]: office-pbx (host)" in routes
+    assert "set the routes of +1 206-555-0142: primary office-pbx (host), failover noc-uri (SIP URI)" in routes
 
     # The E911 form: optional fields skipped, a ZIP the bot rejects is shown and asked again.
     e911 = between(out, "> /flowroute e911 create", "> /flowroute e911 associate")

@@ -226,7 +226,7 @@ def test_delete_unused_address_after_confirmation(bot):
 
 def test_delete_address_in_use_warns_and_shows_flowroute_refusal(bot):
     confirmation = shown(bot, bot.command("e911 delete 1"))
-    assert "still use it (+1 206-555-0100" in texts(confirmation.blocks)
+    assert ":warning: Still used by +1 206-555-0100;" in texts(confirmation.blocks)
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
     replaced = wait_for_edit(bot, confirmation)
     assert replaced.text.startswith(":no_entry_sign: E911 address `1` is still used by numbers, so Flowroute kept "

@@ -170,7 +170,7 @@ def test_mms_confirmation_lists_media_and_sends_once_with_a_real_boolean(bot):
     body = texts(confirmation.blocks)
     assert "https://example.com/a.jpg" in body and "https://example.com/b.png" in body
     assert "Floor plan &lt;here&gt;" in body
-    assert fields_of(confirmation)["*Media*"] == "2 URL(s)"
+    assert fields_of(confirmation)["*Media*"] == "2 URLs"
     assert sends(bot) == []
 
     bot.sandbox.set_latency(0.3)

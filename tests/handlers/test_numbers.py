@@ -33,7 +33,7 @@ def test_list_shows_formatted_numbers_and_next_replaces_the_message_in_place(bot
     first = texts(page.blocks)
     assert "+1 206-555-0100" in first and "Seattle support" in first
     assert "+1 206-555-0101" in first and "Seattle sales" in first
-    assert "seattle, WA" in first
+    assert "Seattle, WA" in first
     assert "+1 312-555-0123" not in first
     assert [b["text"] for b in bot.driver.buttons(page)] == ["Next"]
 
@@ -238,9 +238,9 @@ def test_show_lists_routes_e911_cnam_and_offers_route_and_release_buttons(bot):
     details = shown(bot, bot.command("numbers show 206-555-0100"))
     body = texts(details.blocks)
     assert "+1 206-555-0100" in body and "Seattle support" in body
-    assert "seattle, WA" in body
-    assert "office-pbx (host)" in body and "pbx.example.com:5060" in body  # primary
-    assert "sip-reg (sip-reg)" in body  # failover
+    assert "Seattle, WA" in body
+    assert "*office-pbx* (host `pbx.example.com:5060`)" in body  # primary
+    assert "*sip-reg* (registered SIP device)" in body and "sip-reg (sip-reg)" not in body  # failover
     assert "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US" in body  # as /flowroute e911 shows it
     assert "ACME OPS" in body
     routes = button(bot, details, ROUTES_SET_OPEN_ACTION)

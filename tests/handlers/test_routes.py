@@ -74,7 +74,7 @@ def test_list_shows_routes_by_alias_type_and_value_with_next_and_previous(bot):
     assert result.status == 200
     first = shown(bot, result)
     text = texts(first.blocks)
-    assert "*sip-reg* (sip-reg registered SIP device)" in text
+    assert "*sip-reg* (registered SIP device)" in text
     assert "*office-pbx* (host `pbx.example.com:5060`)" in text
     assert "noc-uri" not in text
     assert [b["action_id"] for b in bot.driver.buttons(first)] == [PAGE_NEXT]
@@ -82,8 +82,8 @@ def test_list_shows_routes_by_alias_type_and_value_with_next_and_previous(bot):
     bot.driver.click(first, action_id=PAGE_NEXT)
     second = wait_for_edit(bot, first)
     text = texts(second.blocks)
-    assert "*noc-uri* (uri `sip:noc@example.net`)" in text
-    assert "*forward-to-cell* (number `12065550999`)" in text
+    assert "*noc-uri* (SIP URI `sip:noc@example.net`)" in text
+    assert "*forward-to-cell* (phone number +1 206-555-0999)" in text
     assert "office-pbx" not in text
     assert [b["action_id"] for b in bot.driver.buttons(second)] == [PAGE_PREV]  # routes 0-3: nothing after
 
@@ -122,7 +122,7 @@ def test_create_directly_posts_the_route_in_channel_and_audits(bot):
 def test_create_directly_without_alias_derives_one_and_says_so(bot):
     result = bot.command("routes create number 206-555-0177")
     post = bot.reply(result)
-    assert "*forward-12065550177* (number `12065550177`)" in post["text"]
+    assert "*forward-12065550177* (phone number +1 206-555-0177)" in post["text"]
     assert "No alias was given" in post["text"]
     assert bot.sandbox.route("100")["alias"] == "forward-12065550177"
 
@@ -164,7 +164,7 @@ def test_create_form_valid_input_creates_the_route_closes_the_form_and_posts_the
                                         "alias": "ops-uri", "edge_strategy_id": 2}
     post = bot.reply(result)
     assert post["response_type"] == "in_channel"
-    assert "*ops-uri* (uri `sip:ops@example.org`)" in post["text"]
+    assert "*ops-uri* (SIP URI `sip:ops@example.org`)" in post["text"]
     announced = bot.slack.wait_for(lambda: bot.slack.messages("C0AUDIT"), timeout=10)
     assert "routes create" in announced[0].text and "ops-uri" in announced[0].text
 
@@ -275,7 +275,7 @@ def test_set_form_opens_within_the_trigger_window_with_current_routes_preselecte
     assert number["primary_route"] == "2"
     post = bot.reply(result)
     assert post["response_type"] == "in_channel"
-    assert "primary *noc-uri* (uri)" in post["text"] and "failover *forward-to-cell* (number)" in post["text"]
+    assert "primary *noc-uri* (SIP URI)" in post["text"] and "failover *forward-to-cell* (phone number)" in post["text"]
 
 
 def test_set_form_preselects_no_failover_and_keeps_it_without_a_delete(bot):
