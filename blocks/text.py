@@ -127,3 +127,14 @@ def plain_line(text: Any) -> str:
     flat = re.sub(r"(^|\s):[a-z0-9_+-]+:(?=\s|$)", r"\1", str(text or ""))
     flat = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", flat)
     return " ".join(flat.split())
+
+
+def slack_time(value: Any) -> str:
+    """A time as Slack shows it, in each reader's own zone (`<!date^…>`, Slack's "Formatting text for app
+    surfaces": date formatting), with the UTC time as the fallback; unreadable text comes back escaped."""
+    moment = value if isinstance(value, datetime) else parse_time(value)
+    if moment is None:
+        return escape(value) if value else "unknown time"
+    fallback = utc_text(moment)
+    epoch = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time_secs}}|{fallback}>"

@@ -20,7 +20,7 @@ from blocks.kit import (
     pager_block,
     section,
 )
-from blocks.text import escape, number_text, plural, range_text, shorten
+from blocks.text import escape, money, number_text, plural, range_text, shorten, slack_time, utc_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
 from core.errors import UserError
@@ -177,11 +177,11 @@ def messages_list_page(deps: Deps, opts: dict) -> dict:
     end = _as_datetime(opts.get("end"))
     start = _as_datetime(opts.get("start")) or (end or datetime.now(UTC).replace(microsecond=0)) - LIST_WINDOW
     if end is not None and end <= start:
-        raise UserError(f":no_entry_sign: The range is reversed: --end ({_when(end)} UTC) is not after "
-                        f"--start ({_when(start)} UTC). Swap the two dates.")
+        raise UserError(f":no_entry_sign: The range is reversed: --end ({_when(end)}) is not after "
+                        f"--start ({_when(start)}). Swap the two dates.")
     page = deps.flowroute.list_messages(start, end, limit=limit, offset=offset) or {}
     records = page.get("data") or []
-    window = f"{_when(start)} to {_when(end) if end else 'now'} (UTC)"
+    window = f"{slack_time(start)} to {slack_time(end) if end else 'now'}"
     if not records:
         return message(f"No messages from {window}." if offset == 0 else "No more messages.")
     lines = [mdr_line(record) for record in records]
@@ -202,7 +202,7 @@ def mdr_line(record: dict) -> str:
     """One MDR as one line: direction, time, from → to, status, cost, id, escaped body preview."""
     item = attributes(record)
     kind = " · MMS" if item.get("is_mms") else ""
-    head = (f"{direction_mark(item.get('direction'))} `{_when(item.get('timestamp'))}` "
+    head = (f"{direction_mark(item.get('direction'))} {slack_time(item.get('timestamp'))} "
             f"{number_text(item.get('from'))} → {number_text(item.get('to'))} · "
             f"{escape(item.get('status') or 'no status')} · {cost_text(item)}{kind} · `{escape(record.get('id'))}`")
     preview = shorten(item.get("body") or "", PREVIEW_CHARS)
@@ -215,12 +215,12 @@ def direction_mark(direction: str | None) -> str:
 
 def cost_text(item: dict) -> str:
     """Flowroute's `amount_display` (a string like "$0.0040"), else dollars from `amount_nanodollars`."""
-    if item.get("amount_display"):
-        return escape(item["amount_display"])
     try:
-        return f"${int(item.get('amount_nanodollars')) / 1e9:.4f}"
+        return money(int(item.get("amount_nanodollars")) / 1e9)
     except (TypeError, ValueError):
-        return "cost n/a"
+        pass
+    shown = money(str(item.get("amount_display") or "").lstrip("$"))
+    return shown if shown != "n/a" else escape(item.get("amount_display") or "cost n/a")
 
 
 def messages_show_command(ctx: CommandContext) -> None:
@@ -239,7 +239,7 @@ def mdr_detail_message(response: dict) -> dict:
             ("Status", escape(item.get("status") or "no status")),
             ("From", number_text(item.get("from"))),
             ("To", number_text(item.get("to"))),
-            ("Time (UTC)", _when(item.get("timestamp"))),
+            ("Time", slack_time(item.get("timestamp"))),
             ("Cost", cost_text(item)),
             ("Type", f"{'MMS' if item.get('is_mms') else 'SMS'}, {escape(item.get('message_type') or '?')}"),
             ("Encoding", encoding),
@@ -260,7 +260,7 @@ def receipt_line(receipt: dict) -> str:
     code = receipt.get("status_code")
     description = receipt.get("status_code_description")
     detail = f" ({escape(code)}: {escape(description)})" if code is not None or description else ""
-    return (f"• level {escape(receipt.get('level'))} `{_when(receipt.get('timestamp'))}` "
+    return (f"• level {escape(receipt.get('level'))} {slack_time(receipt.get('timestamp'))} "
             f"*{escape(receipt.get('status') or '?')}*{detail}")
 
 
@@ -303,4 +303,4 @@ def _when(value) -> str:
         moment = _as_datetime(value)
     except UserError:
         return escape(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return utc_text(moment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from blocks.kit import form_metadata, input_block, message, modal, option, plain, read_metadata, section, state_option
-from blocks.text import escape, number_text, route_kind_text
+from blocks.text import escape, number_text, range_text, route_kind_text
 from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, UserError, explained, failure_text, metadata_reply, run_guarded
@@ -76,15 +76,15 @@ def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None,
     """Make the PATCH/DELETE calls (each audited) and return the message saying what changed."""
     changes = []
     if primary is not None:
-        deps.audit.audited(user_id, "routes set", f"{number} primary {_route_ref(primary)}",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} primary → {_route_ref(primary)}",
                            deps.flowroute.set_primary_route, number, primary["id"])
         changes.append(f"primary {route_label(primary)}")
     if failover is not None:
-        deps.audit.audited(user_id, "routes set", f"{number} failover {_route_ref(failover)}",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} failover → {_route_ref(failover)}",
                            deps.flowroute.set_failover_route, number, failover["id"])
         changes.append(f"failover {route_label(failover)}")
     elif remove_failover:
-        deps.audit.audited(user_id, "routes set", f"{number} failover none",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} failover → none",
                            deps.flowroute.remove_failover_route, number)
         changes.append("no failover")
     text = f":white_check_mark: <@{user_id}> set the routes of *{number_text(number)}*: " + ", ".join(changes) + "."
@@ -178,7 +178,7 @@ def _select(action_id: str, options: list[dict], initial: dict | None) -> dict:
     else:
         chunks = [options[start:start + MAX_SELECT_OPTIONS] for start in range(0, len(options), MAX_SELECT_OPTIONS)]
         element["option_groups"] = [
-            {"label": plain(f"Routes {index * MAX_SELECT_OPTIONS + 1}–{index * MAX_SELECT_OPTIONS + len(chunk)}"),
+            {"label": plain(range_text("Route", index * MAX_SELECT_OPTIONS, len(chunk))),
              "options": chunk}
             for index, chunk in enumerate(chunks[:MAX_SELECT_OPTIONS])
         ]

@@ -79,8 +79,8 @@ def test_an_admin_turning_a_page_keeps_the_buy_buttons_the_pager_value_holds_no_
 
 def test_messages_list_with_a_reversed_range_says_so(bot):
     reply = bot.reply(bot.command("messages list --start 2026-12-01 --end 2026-11-01"))
-    assert reply["text"] == (":no_entry_sign: The range is reversed: --end (2026-11-01 00:00 UTC) is not after "
-                             "--start (2026-12-01 00:00 UTC). Swap the two dates.")
+    assert reply["text"] == (":no_entry_sign: The range is reversed: --end (2026-11-01 00:00:00 UTC) is not after "
+                             "--start (2026-12-01 00:00:00 UTC). Swap the two dates.")
     assert [r for r in bot.sandbox.requests if "/messages" in r.path] == []
 
 
