@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from slack_bolt import App
 
@@ -11,7 +12,6 @@ from blocks.body import body_sections
 from blocks.kit import (
     actions,
     button,
-    confirm_dialog,
     context,
     fields_section,
     header,
@@ -23,7 +23,7 @@ from blocks.kit import (
 from blocks.text import escape, money, number_text, plural, range_text, shorten, slack_time, utc_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
-from core.errors import UserError
+from core.errors import UserError, refusal_text
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, plain_quotes, sms_segments
 
@@ -82,9 +82,9 @@ def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = Fa
     if quotes_converted:
         note += " Smart quotes will be sent as plain quotes (Flowroute rejects smart quotes)."
     blocks.append(context(note))
-    dialog = confirm_dialog(f"Send {kind}?", f"Send this {kind} from {route}? Carrier charges apply.", "Send")
+    # This preview is the confirmation: the Send button carries no second dialog (issue 12, fewer steps).
     blocks.append(actions(
-        button("Send", MESSAGES_SEND_ACTION, value, style="primary", confirm=dialog),
+        button("Send", MESSAGES_SEND_ACTION, value, style="primary"),
         button("Cancel", MESSAGES_CANCEL_ACTION, json.dumps({"n": nonce, "k": draft["kind"]})),
         block_id="messages_confirm",
     ))
@@ -128,13 +128,17 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
                                      already="That message was already sent (or cancelled).", action=draft["kind"],
                                      target=route, call=lambda: _send(deps.flowroute, draft))
     except FlowrouteError as error:
-        respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
-                f"{escape(error)}")
+        if error.status is None or not 400 <= error.status < 500:
+            respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
+                    f"{escape(error)}")
+            return
+        refusal = refusal_text(draft["kind"], error, number_text(draft["from"]))
+        respond(replace_original=True, text=f"{refusal}\nThe {draft['kind'].upper()} {route} was not sent.")
         return
     mdr_id = ((result or {}).get("data") or {}).get("id") or "unknown"
+    # Posted once: the private preview becomes the result. The text stays private (the audit channel, when
+    # set, records the send without it).
     respond(**sent_message(draft, mdr_id, user_id, route, for_channel=False), replace_original=True)
-    respond(**sent_message(draft, mdr_id, user_id, route, for_channel=True), response_type="in_channel",
-            replace_original=False)
 
 
 def _send(client, draft: dict) -> dict:
@@ -179,23 +183,59 @@ def messages_list_page(deps: Deps, opts: dict) -> dict:
     if end is not None and end <= start:
         raise UserError(f":no_entry_sign: The range is reversed: --end ({_when(end)}) is not after "
                         f"--start ({_when(start)}). Swap the two dates.")
-    page = deps.flowroute.list_messages(start, end, limit=limit, offset=offset) or {}
-    records = page.get("data") or []
-    window = f"{slack_time(start)} to {slack_time(end) if end else 'now'}"
+    matching, complete = _window_records(deps, start, end, opts)
+    records = matching[offset:offset + limit]
+    window = f"{slack_time(start)} to {slack_time(end) if end else 'now'}" + _filters_text(opts)
     if not records:
         return message(f"No messages from {window}." if offset == 0 else "No more messages.")
     lines = [mdr_line(record) for record in records]
     blocks = [header("Messages")]
     for first in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
-    blocks.append(context(f"{range_text('Record', offset, len(records))} from {window}. "
-                          "Details: `/flowroute messages show MDR_ID`."))
-    state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
-    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")),
-                        shown=len(records))
+    partial = "" if complete else f" (the newest of the first {MAX_WINDOW_RECORDS} records; narrow the range)"
+    blocks.append(context(f"{range_text('Record', offset, len(records))} of {len(matching)}, newest first, from "
+                          f"{window}{partial}. Details: `/flowroute messages show MDR_ID`."))
+    state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset,
+             **{name: opts.get(name) for name in LIST_FILTERS}}
+    pager = pager_block("messages list", state, has_next=offset + limit < len(matching), shown=len(records))
     if pager:
         blocks.append(pager)
     return message(f"Messages: {len(records)} records from {window}", blocks)
+
+
+# Flowroute's MDR list (Messages v2.1 "look up a set of messages") filters by time only: the number, direction
+# and status filters are applied here, to the window's records read page by page, then sorted newest first.
+LIST_FILTERS = ("number", "direction", "status")
+MAX_WINDOW_RECORDS = 2000
+
+
+def _window_records(deps: Deps, start: datetime, end: datetime | None, opts: dict) -> tuple[list[dict], bool]:
+    """The window's records that match the filters, newest first, and whether the whole window was read."""
+    read = list(islice(deps.flowroute.iter_messages(start, end), MAX_WINDOW_RECORDS + 1))
+    complete = len(read) <= MAX_WINDOW_RECORDS
+    matching = [record for record in read[:MAX_WINDOW_RECORDS] if _matches(attributes(record), opts)]
+    matching.sort(key=lambda record: str(attributes(record).get("timestamp") or ""), reverse=True)
+    return matching, complete
+
+
+def _matches(item: dict, opts: dict) -> bool:
+    number, direction, status = (opts.get(name) for name in LIST_FILTERS)
+    if number and number not in (str(item.get("from") or ""), str(item.get("to") or "")):
+        return False
+    if direction and str(item.get("direction") or "").lower() != direction:
+        return False
+    return not status or str(item.get("status") or "").lower() == status.lower()
+
+
+def _filters_text(opts: dict) -> str:
+    parts = []
+    if opts.get("number"):
+        parts.append(f"with {number_text(opts['number'])}")
+    if opts.get("direction"):
+        parts.append(str(opts["direction"]))
+    if opts.get("status"):
+        parts.append(f"status {escape(opts['status'])}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def mdr_line(record: dict) -> str:

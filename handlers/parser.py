@@ -6,7 +6,6 @@ wrong and shows the usage line of the command the user meant. It never raises an
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from core.commands import Arg, CommandSpec, ParsedCommand
 from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
+from handlers.suggestions import suggestion
 
 MAX_LIST_LIMIT = 100
 MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
@@ -71,9 +71,12 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("mms", "/flowroute mms FROM TO URL[,URL...] [TEXT...]", "Send an MMS (asks for confirmation)",
               [Arg("FROM", "number"), Arg("TO", "number"), Arg("URL", "urls"),
                Arg("TEXT", "text", required=False, rest=True)], write=True),
-        _spec("messages list", "/flowroute messages list [--start DATE] [--end DATE] [--limit N] [--offset N]",
-              "Message detail records (default: the last 24 hours)",
-              options={"start": "date", "end": "date", **PAGE}),
+        _spec("messages list",
+              "/flowroute messages list [--start DATE] [--end DATE] [--number NUMBER] "
+              "[--direction inbound|outbound] [--status STATUS] [--limit N] [--offset N]",
+              "Message detail records, newest first (default: the last 24 hours)",
+              options={"start": "date", "end": "date", "number": "phone", "direction": "direction",
+                       "status": "status", **PAGE}),
         _spec("messages show", "/flowroute messages show MDR_ID", "One message detail record",
               [Arg("MDR_ID", "mdr_id")]),
         _spec("e911 list", "/flowroute e911 list [--limit N] [--offset N] [--state ST]", "E911 addresses",
@@ -173,20 +176,7 @@ def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
 
 
 def _suggestion(noun: str, verb: str | None) -> tuple[str, str] | None:
-    """`number list` -> did you mean `numbers list`? Closest noun, then closest verb (difflib), or None."""
-    nouns = [noun] if noun in NOUNS else difflib.get_close_matches(noun, list(NOUNS), n=1, cutoff=0.75)
-    if not nouns:
-        return None
-    key, typed = nouns[0], noun
-    if verb is not None and _verbs(key):
-        verbs = difflib.get_close_matches(verb, _verbs(key), n=1, cutoff=0.6)
-        if not verbs:
-            return None
-        key, typed = f"{key} {verbs[0]}", f"{noun} {verb}"
-    if key == typed:
-        return None
-    usage = COMMANDS[key].usage if key in COMMANDS else _usage_lines(key)
-    return f"Unknown command `{typed}`; did you mean `{key}`?", usage
+    return suggestion(noun, verb, COMMANDS, {name: _verbs(name) for name in NOUNS}, _usage_lines)
 
 
 def _verbs(noun: str) -> list[str]:
@@ -365,6 +355,13 @@ def _channel(parser: _Parser, value: str) -> str:
     return match.group(1) or match.group(2)
 
 
+def _phone(value: str) -> str:
+    try:
+        return normalize_number(value)
+    except InvalidNumberError:
+        raise ValueError(f"`{value}` is not a valid phone number") from None
+
+
 def _pattern(regex: str, what: str):
     def convert(_, value: str) -> str:
         if not re.fullmatch(regex, value):
@@ -394,6 +391,9 @@ CONVERTERS = {
     "id": _pattern(r"\d{1,18}", "an id (digits)"),
     "mdr_id": _pattern(r"mdr[12]-[0-9a-fA-F]{8,64}", "a message record id like mdr2-0123abcd..."),
     "route_type": _choice(ROUTE_TYPES),
+    "direction": _choice(("inbound", "outbound")),
+    "status": _pattern(r"[A-Za-z_-]{1,30}", "a delivery status like delivered or failed"),
+    "phone": lambda _, value: _phone(value),
     "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
     "channel": _channel,
     "urls": _urls,

@@ -93,7 +93,7 @@ def e911_confirm_work(deps: Deps, user_id: str, value: str, respond) -> None:
         subject = what if op == "disconnect" else f"E911 address `{escape(target)}`"
         respond(replace_original=True, text=refusal_text(f"e911 {op}", error, subject))
         return
-    respond(replace_original=True, text=f":white_check_mark: Done: {done}.")
+    respond(delete_original=True)  # said once, in the channel
     respond(response_type="in_channel", replace_original=False, text=f":white_check_mark: <@{user_id}> {done}.")
 
 

@@ -23,8 +23,10 @@ def _costs(fields: dict) -> tuple[float | None, float | None]:
     return as_float(fields.get("setup_cost")), as_float(fields.get("monthly_cost"))
 
 
-def buy_button(number: str, setup, monthly) -> dict:
-    """A Buy button whose confirm dialog shows both costs; the nonce makes each button buy at most once."""
+def buy_button(number: str, setup, monthly, search: dict | None = None) -> dict:
+    """A Buy button whose confirm dialog shows both costs; the nonce makes each button buy at most once.
+    `search`: the list it sits in, so the list can be shown again after the purchase (Slack sends no
+    ephemeral message's blocks with a click)."""
     dialog = confirm_dialog(
         "Buy this number?",
         f"Buy *{number_text(number)}* for {money(setup)} setup and {money(monthly)} a month? "
@@ -32,17 +34,19 @@ def buy_button(number: str, setup, monthly) -> dict:
         confirm="Buy",
     )
     value = {"number": number, "setup": setup, "monthly": monthly, "nonce": new_nonce()}
+    if search:
+        value["s"] = {key: item for key, item in search.items() if item is not None and key != VIEWER}
     return button("Buy", NUMBERS_BUY_ACTION, value, style="primary", confirm=dialog)
 
 
-def offer_section(resource: dict, *, can_buy: bool = True) -> dict:
+def offer_section(resource: dict, *, can_buy: bool = True, search: dict | None = None) -> dict:
     """One purchasable number: where it is, what it costs, and its Buy button (for those who may buy)."""
     fields = attributes(resource)
     number = str(fields.get("value") or resource.get("id"))
     setup, monthly = _costs(fields)
     text = (f"*{number_text(number)}*  {_place(fields)}\n"
             f"Setup {money(setup)} · {money(monthly)} a month")
-    block = section(text, accessory=buy_button(number, setup, monthly) if can_buy else None)
+    block = section(text, accessory=buy_button(number, setup, monthly, search) if can_buy else None)
     block["block_id"] = f"{NUMBER_BLOCK}_{number}"
     return block
 
@@ -55,7 +59,9 @@ def numbers_search_page(deps: Deps, opts: dict) -> dict:
     if not offers:
         return message("No numbers for sale match that search." if paging["offset"] == 0 else "No more numbers.")
     can_buy = deps.settings.is_admin(opts.get(VIEWER))
-    blocks = [header("Numbers for sale"), *[offer_section(resource, can_buy=can_buy) for resource in offers]]
+    search = {**opts, **paging}
+    blocks = [header("Numbers for sale"),
+              *[offer_section(resource, can_buy=can_buy, search=search) for resource in offers]]
     how = "Buying asks you to confirm the cost first." if can_buy else "Only Flowroute admins can buy numbers."
     blocks.append(context(f"{_range_note(paging, len(offers))}. {how}"))
     opts = {**opts, **paging}
@@ -124,8 +130,8 @@ def numbers_buy_work(deps: Deps, body: dict, action: dict, respond) -> None:
         raise
     costs = f"{money(offer.get('setup'))} setup, {money(offer.get('monthly'))} a month"
     done = f":white_check_mark: <@{user_id}> bought *{number_text(number)}* ({costs})."
-    respond(replace_original=True, **_replace_block(body, action, done))
-    respond(response_type="in_channel", replace_original=False, text=done)
+    row = f":white_check_mark: Bought *{number_text(number)}*."
+    post_once(respond, done, _replace_block(body, action, row) or _search_again(deps, offer, row, user_id))
 
 
 def _act_on_number(deps: Deps, body: dict, value: dict, *, verb: str, call, already: str) -> tuple[str, str]:
@@ -149,12 +155,32 @@ def _button_number(value: dict) -> str:
         raise UserError("That button is out of date; run the command again.") from None
 
 
-def _replace_block(body: dict, action: dict, done_text: str) -> dict:
+def _replace_block(body: dict, action: dict, done_text: str) -> dict | None:
     """The clicked message with the bought number's block replaced by `done_text`, so a search list keeps
-    its other offers; when no other Buy button is left (a `numbers buy` confirmation), just the result."""
+    its other offers; None when no other Buy button is left (a `numbers buy` confirmation)."""
     blocks = ((body.get("message") or {}).get("blocks")) or []
     block_id = action.get("block_id")
     kept = [section(done_text) if block.get("block_id") == block_id else block for block in blocks]
     if not any((block.get("accessory") or {}).get("action_id") == NUMBERS_BUY_ACTION for block in kept):
-        kept = [section(done_text)]
+        return None
     return message(done_text, kept)
+
+
+def _search_again(deps: Deps, offer: dict, done_row: str, user_id: str) -> dict | None:
+    """The search list the Buy button sat in, run again, with the bought row on top; None for `numbers buy`."""
+    search = offer.get("s")
+    if not isinstance(search, dict):
+        return None
+    page = numbers_search_page(deps, {**search, VIEWER: user_id})
+    blocks = page.get("blocks") or []
+    return message(done_row, [*blocks[:1], section(done_row), *blocks[1:]] if blocks else [section(done_row)])
+
+
+def post_once(respond, public_text: str, kept: dict | None = None) -> None:
+    """A change the channel should see, said once: in the channel. The private confirmation goes (or, for a
+    list with other offers left, stays with the row marked done)."""
+    if kept is None:
+        respond(delete_original=True)
+    else:
+        respond(replace_original=True, **kept)
+    respond(response_type="in_channel", replace_original=False, **message(public_text, [section(public_text)]))

@@ -10,7 +10,7 @@ from core.errors import UserError
 from core.work import in_background
 from flowroute_api import attributes
 from handlers.e911.show import address_line
-from handlers.numbers.buy import _act_on_number
+from handlers.numbers.buy import _act_on_number, post_once
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
 from handlers.numbers.lists import _place
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
@@ -145,5 +145,4 @@ def numbers_release_work(deps: Deps, body: dict, action: dict, respond) -> None:
                               result="released with the number")
         done += f" Its inbox {'subscription' if len(channels) == 1 else 'subscriptions'} in " \
                 f"{', '.join(channel_text(c) for c in channels)} {'was' if len(channels) == 1 else 'were'} removed."
-    respond(replace_original=True, **message(done, [section(done)]))
-    respond(response_type="in_channel", replace_original=False, text=done)
+    post_once(respond, done)

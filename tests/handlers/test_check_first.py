@@ -7,7 +7,7 @@ End to end: signed Slack requests to the real bot, the Flowroute sandbox and the
 from handlers.e911.ids import E911_CONFIRM_ACTION
 from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
-from tests.helpers.bot import ADMIN, USER, shown, texts, wait_for_edit, writes
+from tests.helpers.bot import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text, writes
 
 NO_E911 = "12065550101"  # seeded: Seattle sales, no E911 address
 SPARE = "16465550199"  # seeded, no alias
@@ -36,7 +36,7 @@ def test_release_names_the_channels_that_lose_their_subscription_and_removes_the
             in texts(confirmation.blocks))
 
     bot.driver.click(confirmation, action_id=NUMBERS_RELEASE_ACTION)
-    done = wait_for_edit(bot, confirmation)
+    done = wait_for_text(bot, "released *+1 646-555-0199*", ephemeral=False)
     assert "Its inbox subscriptions in <#C0ALERTS>, <#C0OPS> were removed." in done.text
     assert [(s["number"], s["channel_id"]) for s in bot.store.get_subscriptions()] == [("all", "C0OPS")]
     actions = sorted((e["action"], e["target"]) for e in bot.store.get_audit())

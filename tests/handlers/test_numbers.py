@@ -7,7 +7,18 @@ import pytest
 from blocks.text import number_text
 from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
-from tests.helpers.bot import ADMIN, OPS, USER, requests_to, shown, texts, wait_for_edit, wait_for_text, writes
+from tests.helpers.bot import (
+    ADMIN,
+    OPS,
+    USER,
+    requests_to,
+    shown,
+    texts,
+    wait_for_delete,
+    wait_for_edit,
+    wait_for_text,
+    writes,
+)
 
 FOR_SALE = "12065550142"  # seeded: seattle, setup $1.00, $1.25 a month
 FOR_SALE_SF = "14155550123"  # seeded: sanfrancisco, setup $3.50, $2.50 a month
@@ -120,10 +131,11 @@ def test_buy_from_search_buys_replaces_the_message_announces_and_audits(bot):
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION, user=ADMIN)
 
     replaced = wait_for_edit(bot, page)
-    assert "bought" in replaced.text and "+1 206-555-0142" in replaced.text
-    assert bot.driver.buttons(replaced) == []
+    assert "Bought *+1 206-555-0142*." in texts(replaced.blocks)  # the private list: the row marked, no costs
+    assert "setup" not in replaced.text
     announced = wait_for_text(bot, "bought *+1 206-555-0142*", ephemeral=False)
     assert announced.ephemeral_to is None and "$1.00 setup, $1.25 a month" in announced.text
+    assert [m.text for m in bot.slack.messages(OPS)].count(announced.text) == 1  # said once
     assert bot.sandbox.account_number(FOR_SALE) is not None
     assert len(requests_to(bot, "POST", f"/v2/numbers/{FOR_SALE}")) == 1
     row = bot.store.get_audit()[0]
@@ -141,7 +153,7 @@ def test_buying_from_a_list_keeps_the_other_offers(bot):
 
     replaced = wait_for_edit(bot, page)
     body = texts(replaced.blocks)
-    assert f"bought *{number_text(offers[1])}*" in body
+    assert f"Bought *{number_text(offers[1])}*" in body
     assert offered(bot, replaced) == [offers[0]]
     assert bot.sandbox.account_number(offers[1]) is not None and bot.sandbox.account_number(offers[0]) is None
 
@@ -171,8 +183,8 @@ def test_buy_command_confirms_the_cost_then_buys_on_click(bot):
     assert writes(bot) == []  # nothing bought before the click
 
     bot.driver.click(confirmation, action_id=NUMBERS_BUY_ACTION)
-    replaced = wait_for_edit(bot, confirmation)
-    assert "bought *+1 415-555-0123*" in replaced.text and bot.driver.buttons(replaced) == []
+    wait_for_delete(bot, confirmation)  # the private question goes; the result is said once, in the channel
+    assert wait_for_text(bot, "bought *+1 415-555-0123*", ephemeral=False).ephemeral_to is None
     assert bot.sandbox.account_number(FOR_SALE_SF) is not None
     assert [(r.method, r.path) for r in writes(bot)] == [("POST", f"/v2/numbers/{FOR_SALE_SF}")]
 
@@ -290,8 +302,7 @@ def test_release_asks_for_confirmation_then_releases_once(bot):
     assert writes(bot) == []
 
     bot.driver.click(confirmation, action_id=NUMBERS_RELEASE_ACTION)
-    replaced = wait_for_edit(bot, confirmation)
-    assert "released *+1 206-555-0100*" in replaced.text and bot.driver.buttons(replaced) == []
+    wait_for_delete(bot, confirmation)
     wait_for_text(bot, "released *+1 206-555-0100*", ephemeral=False)
     assert bot.sandbox.account_number(ON_ACCOUNT) is None
     assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", f"/v2/numbers/{ON_ACCOUNT}")]

@@ -5,7 +5,7 @@ End to end over signed HTTP (the bot, the Flowroute sandbox, the Slack emulator)
 """
 
 from handlers.numbers.ids import NUMBERS_BUY_ACTION
-from tests.helpers.bot import shown, texts, wait_for_edit, wait_for_text, writes
+from tests.helpers.bot import shown, texts, wait_for_text, writes
 
 FOR_SALE = "12065550142"
 SPARE = "16465550199"
@@ -15,7 +15,7 @@ def test_a_second_buy_press_says_already_on_your_account_like_numbers_buy(bot):
     first = shown(bot, bot.command(f"numbers buy {FOR_SALE}"))
     second = shown(bot, bot.command(f"numbers buy {FOR_SALE}"))  # another confirmation, its own nonce
     bot.driver.click(first, action_id=NUMBERS_BUY_ACTION)
-    wait_for_edit(bot, first)
+    wait_for_text(bot, "bought *+1 206-555-0142*", ephemeral=False)
     bot.driver.click(second, action_id=NUMBERS_BUY_ACTION)
     answer = wait_for_text(bot, "already on your account")
     assert answer.text == ":information_source: +1 206-555-0142 is already on your account; nothing to buy."
