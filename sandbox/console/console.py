@@ -23,6 +23,7 @@ from sandbox.console import forms, render
 from sandbox.console.answers import pick
 from sandbox.console.commands import console_command
 from sandbox.console.demo import ADMIN, CHANNELS, SLASH, USERS, DemoStack
+from sandbox.console.escaping import as_slack_sends
 from sandbox.console.input import ignore_sigint, line_buffer, sigint_blocked
 from sandbox.slack import SlackDriverError
 
@@ -239,7 +240,7 @@ class Console:
             return
         started = time.monotonic()
         try:
-            result = self.stack.driver.command(text.strip(), user=self.user, channel=self.channel)
+            result = self.stack.driver.command(self.escaped(text.strip()), user=self.user, channel=self.channel)
         except requests.RequestException as error:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
@@ -249,12 +250,17 @@ class Console:
             self.emit(f"⚠️  The bot took {result.elapsed:.1f} s to answer; Slack gives up after 3 s.")
         self.settle(started)
 
+    def escaped(self, text: str) -> str:
+        """What Slack would send for the typed text (mentions resolved, `&<>` escaped)."""
+        return as_slack_sends(text, self.channels, self.users)
+
     def say(self, text: str, thread: tuple[str, str] | None = None) -> None:
         """Post a message as the user (the bot receives the `message` event)."""
         started, shown = time.monotonic(), self.shown_count
         channel, thread_ts = thread or (self.channel, None)
         try:
-            self.stack.driver.post_user_message(text, user=self.user, channel=channel, thread_ts=thread_ts)
+            self.stack.driver.post_user_message(self.escaped(text), user=self.user, channel=channel,
+                                                thread_ts=thread_ts)
         except requests.RequestException as error:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
@@ -264,9 +270,13 @@ class Console:
                       " the bot did not answer)")
 
     def latest_labelled(self, label: str) -> int | None:
-        """The number of the newest button on screen whose label is `label` (case-insensitive)."""
+        """The number of the newest button on screen whose label is `label` (case-insensitive; a trailing `…`
+        on the button, as in `Release…`, need not be typed)."""
+        def bare(text: str) -> str:
+            return text.strip().rstrip("…").rstrip(".").strip().lower()
+
         with self._lock:
-            numbers = [n for n, (_, item) in self._clickables.items() if item.text.lower() == label.strip().lower()]
+            numbers = [n for n, (_, item) in self._clickables.items() if bare(item.text) == bare(label)]
         return max(numbers, default=None)
 
     def click(self, number: int | None) -> None:
@@ -304,7 +314,11 @@ class Console:
     def confirm(self, dialog: dict) -> bool:
         self.emit(render.confirm_lines(dialog, self.names, self.style))
         while True:
-            answer = self.read("Confirm? [y/n] ").strip().lower()
+            try:
+                answer = self.read("Confirm? [y/n] ").strip().lower()
+            except (KeyboardInterrupt, EOFError):  # like dismissing Slack's dialog
+                self.emit("")
+                return False
             if answer in ("y", "yes", render.plain_text(dialog.get("confirm")).lower()):
                 return True
             if answer in ("n", "no", "", render.plain_text(dialog.get("deny")).lower()):
@@ -326,4 +340,8 @@ class Console:
             view = forms.ready_view(self, self.stack.slack.top_view(self.user))
             if view is None:
                 return
-            forms.run_form(self, view)
+            try:
+                forms.run_form(self, view)
+            except (KeyboardInterrupt, EOFError):  # like closing the modal: the form goes, the demo stays
+                self.emit("")
+                forms.close(self, view, "Form cancelled; nothing was submitted.")

@@ -181,12 +181,22 @@ def test_update_with_nothing_changed_says_so(bot):
     assert requests_to(bot, "PATCH", containing="e911") == []
 
 
-def test_update_of_unknown_address_says_why(bot):
+def test_update_of_unknown_address_says_why_at_once_and_once(bot):
+    result = bot.command("e911 update 999")
+    assert result.status == 200
+    failure = bot.reply(result)
+    assert failure["text"].startswith(":no_entry_sign: E911 address `999` is not on your Flowroute account "
+                                      "(Flowroute 404")
+    assert bot.slack.calls_to("views.open") == []  # no modal to wait on
+    assert len(bot.slack.response_posts(result.response_url)) == 1
+
+
+def test_update_when_flowroute_is_slow_opens_the_loading_modal_and_says_a_late_failure_there(bot):
+    bot.sandbox.fail_next(status=404, path_prefix="/v2/e911s/999", stall=1.5)
     assert bot.command("e911 update 999").status == 200
-    failure = wait_for_text(bot, "Flowroute 404")
-    assert failure.text.startswith(":warning:")
-    loading = bot.slack.calls_to("views.open")[-1].response["view"]["id"]
+    loading = bot.slack.wait_for(lambda: bot.slack.calls_to("views.open"), timeout=10)[-1].response["view"]["id"]
     bot.slack.wait_for(lambda: "Could not load" in texts(bot.slack.views[loading]["blocks"]), timeout=10)
+    assert bot.slack.response_posts() == []  # said once, in the modal
 
 
 # --- associate / disconnect / delete ------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""Issue 12 "A console that behaves like Slack", driven by script through the console's main()."""
+
+import io
+
+from sandbox.console.cli import main
+from sandbox.console.escaping import as_slack_sends
+
+SESSION = """\
+/flowroute inbox subscribe 12065550100 #alerts
+/flowroute numbers release 16465550199
+click Release
+n
+/flowroute routes create
+"""
+
+
+def run(tmp_path, session: str) -> str:
+    script = tmp_path / "session.txt"
+    script.write_text(session, encoding="utf-8")
+    out = io.StringIO()
+    assert main(["--script", str(script), "--poll-seconds", "3600"], stdout=out) == 0
+    return out.getvalue()
+
+
+def test_typed_text_reaches_the_bot_as_slack_sends_it_and_click_ignores_the_ellipsis(tmp_path):
+    out = run(tmp_path, SESSION)
+    assert "Inbound SMS/MMS for +1 206-555-0100 will be posted in #alerts" in out  # `#alerts` became <#C0ALERTS>
+    release = out[out.index("> click Release"):]
+    assert "┌ Release this number?" in release and "Confirm? [y/n] n" in release  # `Release…` pressed
+
+
+def test_end_of_input_inside_a_form_cancels_the_form_not_the_demo(tmp_path):
+    out = run(tmp_path, SESSION)
+    form = out[out.index("> /flowroute routes create"):]
+    assert "╔ Create a route" in form and "Form cancelled; nothing was submitted." in form
+    assert "Traceback" not in out
+
+
+def test_escaping_matches_slack():
+    channels, users = {"alerts": "C0ALERTS"}, {"bob": "U0BOB"}
+    assert as_slack_sends("subscribe all #alerts", channels, users) == "subscribe all <#C0ALERTS|alerts>"
+    assert as_slack_sends("ask @bob, @here & <x>", channels, users) == "ask <@U0BOB>, <!here> &amp; &lt;x&gt;"
+    assert as_slack_sends("#nowhere @nobody a#b", channels, users) == "#nowhere @nobody a#b"
