@@ -122,7 +122,7 @@ def route_kind_text(route_type: Any) -> str:
 
 
 def plain_line(text: Any) -> str:
-    """Text for places Slack shows as plain text (modal errors, confirm titles): no `:emoji:` shortcodes, no
+    """Text for places Slack shows as plain text (modal errors, confirm titles): no emoji shortcodes, no
     `*bold*` marks, since there they would show literally."""
     flat = re.sub(r"(^|\s):[a-z0-9_+-]+:(?=\s|$)", r"\1", str(text or ""))
     flat = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", flat)

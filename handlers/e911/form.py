@@ -78,7 +78,7 @@ def form_errors(fields: dict) -> dict:
 
 def flowroute_form_errors(error: BaseException) -> dict:
     """Show a Flowroute refusal on the form: on the field it names, else on the street name."""
-    text = plain_line(failure_text(error))[:300]  # modal errors are plain text: no :emoji: shortcodes
+    text = plain_line(failure_text(error))[:300]  # modal errors are plain text: no emoji shortcodes
     for item in getattr(error, "errors", None) or []:
         pointer = str((item.get("source") or {}).get("pointer") or "")
         field = pointer.rsplit("/", 1)[-1]

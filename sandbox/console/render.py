@@ -24,6 +24,7 @@ EMOJI = {
     "wave": "👋", "arrow_right": "➡️", "arrow_left": "⬅️", "arrows_counterclockwise": "🔄", "wastebasket": "🗑️",
     "gear": "⚙️", "satellite_antenna": "📡", "ok": "🆗", "question": "❓", "exclamation": "❗", "bell": "🔔",
     "red_circle": "🔴", "large_green_circle": "🟢", "large_yellow_circle": "🟡", "white_circle": "⚪",
+    "label": "🏷️", "grey_question": "❔",
 }
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")

@@ -41,3 +41,22 @@ def test_escaping_matches_slack():
     assert as_slack_sends("subscribe all #alerts", channels, users) == "subscribe all <#C0ALERTS|alerts>"
     assert as_slack_sends("ask @bob, @here & <x>", channels, users) == "ask <@U0BOB>, <!here> &amp; &lt;x&gt;"
     assert as_slack_sends("#nowhere @nobody a#b", channels, users) == "#nowhere @nobody a#b"
+
+
+def test_every_emoji_shortcode_the_bot_writes_renders_as_slack_shows_it():
+    """Slack shows `:label:` as 🏷️; the console must not print a shortcode the bot uses as text."""
+    import re
+    from pathlib import Path
+
+    from sandbox.console.render import EMOJI, confirm_lines, emoji
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for folder in ("handlers", "relay", "blocks", "core") for p in (root / folder).rglob("*.py")]
+    used = {name for path in sources for name in re.findall(r"(?<![\w:]):([a-z][a-z0-9_]*):(?![\w:])",
+                                                             path.read_text())}
+    assert sorted(used - set(EMOJI)) == []
+    assert emoji(":label: Alias set") == "🏷️ Alias set"
+    # A confirm title is plain text: Slack shows `*bold*` there as typed, and so does the console.
+    dialog = {"title": {"type": "plain_text", "text": "Buy *this*?"}, "text": {"type": "mrkdwn", "text": "*Sure*?"},
+              "confirm": {"type": "plain_text", "text": "Buy"}, "deny": {"type": "plain_text", "text": "No"}}
+    assert confirm_lines(dialog)[:2] == ["┌ Buy *this*?", "│ Sure?"]
