@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import requests
 
+from relay.posts import RELAY_EVENT
 from sandbox.console import forms, render
 from sandbox.console.answers import pick
 from sandbox.console.commands import console_command
@@ -50,6 +51,7 @@ class Console:
         self._next_number = 1
         self._shown: dict[str, str] = {}  # message id -> content last rendered
         self.last_thread: tuple[str, str] | None = None
+        self.conversations: dict[tuple[str, str], str] = {}  # (channel, thread ts) -> "from → to", oldest first
         self.shown_count = 0  # messages rendered so far
         self._events: queue.Queue = queue.Queue()
         self._pending = 0
@@ -151,8 +153,19 @@ class Console:
                 lines = render.thread_lines(lines, render.summary(parent[0]) if parent else "…")
             if message.ephemeral_to is None and message.source == "api" and message.channel == self.channel:
                 self.last_thread = (message.channel, message.thread_ts or message.ts)
+            self._note_conversation(message)
             self.shown_count += 1
             self.emit([""] + lines)
+
+    def _note_conversation(self, message) -> None:
+        """Remember the SMS conversation threads the relay starts (its posts carry the relay's metadata)."""
+        metadata = message.metadata or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") != RELAY_EVENT or message.ephemeral_to is not None:
+            return
+        key = (message.channel, message.thread_ts or message.ts)
+        self.conversations.pop(key, None)
+        self.conversations[key] = f"{payload.get('from', '?')} → {payload.get('to', '?')}"  # newest last
 
     def settle(self, started: float) -> None:
         """Wait until the bot has finished reacting to an action and everything it posted is on screen."""
@@ -254,18 +267,18 @@ class Console:
         """What Slack would send for the typed text (mentions resolved, `&<>` escaped)."""
         return as_slack_sends(text, self.channels, self.users)
 
-    def say(self, text: str, thread: tuple[str, str] | None = None) -> None:
+    def say(self, text: str, thread: tuple[str, str] | None = None, files: list[dict] | None = None) -> None:
         """Post a message as the user (the bot receives the `message` event)."""
         started, shown = time.monotonic(), self.shown_count
         channel, thread_ts = thread or (self.channel, None)
         try:
             self.stack.driver.post_user_message(self.escaped(text), user=self.user, channel=channel,
-                                                thread_ts=thread_ts)
+                                                thread_ts=thread_ts, files=files)
         except requests.RequestException as error:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
         self.settle(started)
-        if self.shown_count == shown:
+        if self.shown_count == shown and thread is None:
             self.note(f"(posted in #{self.stack.slack.channel_name(channel)}{' in the thread' if thread else ''};"
                       " the bot did not answer)")
 

@@ -38,7 +38,7 @@ def test_reply_goes_into_the_thread_of_the_last_relayed_message(stack):
 
 def test_reply_without_a_thread_says_so(stack):
     out = run_console(stack, ":reply hello\n")
-    assert "There is no thread to reply in yet" in out
+    assert "There is no SMS conversation in #ops yet" in out
     assert stack.slack.messages(include_ephemeral=True) == []
 
 
