@@ -63,6 +63,6 @@ def in_use_text(route: dict, numbers: list[str]) -> str:
     """Checked before asking: the numbers that still point at the route, and how to move them."""
     return (
         f":no_entry_sign: Route {route_label(route)} is still used by {number_list(numbers)}, so Flowroute "
-        "would refuse to delete it. Point them at another route with `/flowroute routes set NUMBER`, then "
-        "delete it again."
+        f"would refuse to delete it. Point {'it' if len(numbers) == 1 else 'them'} at another route with "
+        "`/flowroute routes set NUMBER`, then delete the route again."
     )

@@ -10,6 +10,7 @@ import os
 import re
 import time
 
+from blocks.text import number_text
 from sandbox.console.demo import SLASH
 
 QUIT = (":quit", ":q", ":exit")
@@ -139,7 +140,7 @@ def reply_in_thread(console, rest: str) -> None:
     before = len(console.stack.sandbox.messages("outbound"))
     console.say(text, thread=thread, files=files)
     sent = len(console.stack.sandbox.messages("outbound")) - before
-    console.note(f"(sent to the phone: {label.split(' → ')[0]})" if sent else
+    console.note(f"(sent to the phone: {number_text(label.split(' → ')[0])})" if sent else
                  "(nothing was sent to the phone: the reply stays in Slack)")
 
 

@@ -113,7 +113,7 @@ def test_scripted_demo_session(session):
     inbound = between(out, "> /flowroute inbox subscribe", "> :user bob")
     assert "Inbound SMS/MMS for +1 206-555-0142 will be posted in #ops" in inbound
     assert "inbound SMS 12065559876 → 12065550142 arrived as mdr2-" in inbound
-    assert "(polled Flowroute: 1 new inbound message(s), 1 queued for Slack" in inbound
+    assert "(polled Flowroute: 1 new inbound message, 1 queued for Slack" in inbound
     assert re.search(r"SMS from \+1 206-555-9876 to \+1 206-555-0142.*\n.*Is the <office> open & staffed\?", inbound)
 
     # Bob is not an admin: the same kind of writes are refused and nothing is asked.

@@ -83,7 +83,7 @@ def test_reply_goes_to_the_newest_sms_conversation_of_the_channel_and_says_what_
     newest, older = re.findall(r"\d\) (\d+) → 12065550100", listing)
     assert {newest, older} == {"12065559876", "14255551234"}
     first = out[out.index("> :reply On our way"):out.index("> :reply 2 note:")]
-    assert f"(sent to the phone: {newest})" in first
+    assert f"(sent to the phone: +1 {newest[1:4]}-{newest[4:7]}-{newest[7:]})" in first
     note = out[out.index("> :reply 2 note:"):out.index("> :reply 9")]
     assert "(nothing was sent to the phone: the reply stays in Slack)" in note
     assert "There is no conversation 9; :reply lists them." in out
