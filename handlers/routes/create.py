@@ -20,7 +20,7 @@ from blocks.kit import (
     section,
     state_value,
 )
-from blocks.text import escape, plain_line
+from blocks.text import escape, number_text, plain_line
 from core.commands import CommandContext, refuse_non_admin
 from core.deps import Deps
 from core.errors import Reply, UserError, explained, failure_text, log_only, metadata_reply
@@ -129,10 +129,15 @@ def _create_directly(ctx: CommandContext) -> None:
         raise UserError(f"Route not created: {escape(problem)}")
     derived = not alias
     alias = alias or derive_alias(route_type, value)
-    created = ctx.deps.audit.audited(ctx.user_id, "routes create", f"{alias} ({route_type} {value})",
+    created = ctx.deps.audit.audited(ctx.user_id, "routes create", audit_target(alias, route_type, value),
                                      ctx.deps.flowroute.create_route, route_type, value, alias)
     route = _created_route(created, route_type, value, alias)
     ctx.respond(**created_message(route, ctx.user_id, derived_alias=derived), response_type="in_channel")
+
+
+def audit_target(alias: str, route_type: str, value: str) -> str:
+    """`office-pbx (host pbx.example.com)`; a number route's target as `+1 206-555-0999`, like every number."""
+    return f"{alias} ({route_type} {number_text(value) if route_type == 'number' else value})"
 
 
 def _created_route(created, route_type: str, value: str, alias: str) -> dict:
@@ -247,7 +252,7 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
         ack(response_action="errors", errors=errors)
         return
     alias = (form.alias or "").strip() or derive_alias(form.route_type, value)
-    target = f"{alias} ({form.route_type} {value})"
+    target = audit_target(alias, form.route_type, value)
     reply = metadata_reply(read_metadata(view))
     outcome, result = within_window(deps, deps.flowroute.create_route, form.route_type, value, alias,
                                     edge_strategy_id=form.edge_strategy_id)

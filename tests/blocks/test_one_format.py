@@ -99,3 +99,9 @@ def test_audit_inbox_and_messages_show_slack_dates_and_formatted_numbers(bot):
     bot.relay.poll_now()
     status = texts(shown(bot, bot.command("inbox status")).blocks)
     assert "<!date^" in status and " UTC>" in status
+
+
+def test_a_number_route_is_audited_with_the_formatted_number(bot):
+    bot.reply(bot.command("routes create number 12065550177 cell"))
+    [entry] = bot.store.get_audit()
+    assert entry["target"] == "cell (number +1 206-555-0177)"
