@@ -78,6 +78,9 @@ def message(text: str, blocks: list[dict] | None = None) -> dict:
     return payload
 
 
+VIEWER = "_viewer"  # the Slack user a list page is rendered for (write buttons only for those who may write)
+
+
 def pager_block(key: str, opts: dict, *, has_next: bool, shown: int | None = None) -> dict | None:
     """Previous/Next buttons that re-run list `key` at another offset and replace the message.
 
@@ -95,7 +98,8 @@ def pager_block(key: str, opts: dict, *, has_next: bool, shown: int | None = Non
 
 
 def _page_value(key: str, opts: dict, offset: int) -> str:
-    state = {**{k: v for k, v in opts.items() if v is not None}, "offset": offset}
+    # The viewer is whoever presses the button, filled in again on each page: it never travels in the value.
+    state = {**{k: v for k, v in opts.items() if v is not None and k != VIEWER}, "offset": offset}
     return json.dumps({"k": key, "o": state}, default=str, separators=(",", ":"))
 
 

@@ -12,8 +12,8 @@ MAX_FAILURE_DAYS = 5
 
 
 def spend_text(nanodollars: int) -> str:
-    """Spend is often under a cent a day ($0.0040 an SMS): four decimals below a dollar."""
-    return money(Decimal(nanodollars) / NANODOLLARS_PER_DOLLAR, fine=True)
+    """Spend in dollars, one format everywhere (blocks.text.money: four decimals only below a cent)."""
+    return money(Decimal(nanodollars) / NANODOLLARS_PER_DOLLAR)
 
 
 def report_summary(tally: MdrTally) -> str:

@@ -52,7 +52,7 @@ class Audit:
     def record(self, user_id: str, action: str, target: str, *, ok: bool, result: str) -> None:
         """Save one write in the audit table, then announce it in the audit channel."""
         self.store.save_audit(user_id=user_id, action=action, target=target, ok=ok, result=result)
-        log.info("Write by %s: %s %s -> %s", user_id, action, target, result if ok else f"failed: {result}")
+        log.info("Write by %s: %s %s → %s", user_id, action, target, result if ok else f"failed: {result}")
         self.written(user_id)
         channel = self.settings.audit_channel
         if not channel:

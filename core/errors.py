@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt.context.respond import Respond
 
+from blocks.text import escape, number_text
 from flowroute_api import FlowrouteError, InvalidNumberError
 
 log = logging.getLogger("flowroute_bot.handlers")
@@ -46,6 +47,63 @@ def failure_text(error: BaseException, logger: logging.Logger = log) -> str:
     reference = uuid.uuid4().hex[:8]
     logger.error("Unexpected error (reference %s)", reference, exc_info=error)
     return f":boom: Something went wrong on our side (reference `{reference}`). It has been logged."
+
+
+# The one mapping from (command, HTTP status) to plain words; "*" is any command. `{subject}` names what the
+# command was about (`+1 646-555-0199`, route `office-pbx`, E911 address `7`); Flowroute's own line follows in
+# parentheses. Statuses: Flowroute's error reference (developer.flowroute.com, "Errors").
+REFUSALS: dict[tuple[str, int], str] = {
+    ("*", 400): "Flowroute could not read the request for {subject}",
+    ("*", 401): "Flowroute refused the bot's API keys; check FLOWROUTE_ACCESS_KEY and FLOWROUTE_SECRET_KEY",
+    ("*", 403): "Flowroute does not allow `{command}` for {subject} on this account",
+    ("*", 404): "{Subject} is not on your Flowroute account",
+    ("*", 422): "Flowroute refused `{command}` for {subject}",
+    ("numbers buy", 404): "{Subject} is not for sale on Flowroute",
+    ("numbers alias", 422): "Flowroute refused the alias for {subject}; an alias can be at most 64 characters",
+    ("routes delete", 403): ("{Subject} is still used by one or more numbers, so Flowroute kept it. Point them at "
+                             "another route with `/flowroute routes set NUMBER`, then delete it again"),
+    ("e911 associate", 422): "Flowroute refused to give {subject} that E911 address",
+    ("e911 delete", 403): ("{Subject} is still used by numbers, so Flowroute kept it. Disconnect them with "
+                           "`/flowroute e911 disconnect NUMBER`, then delete it again"),
+    ("sms", 403): "Flowroute refused to send from {subject}",
+    ("mms", 403): "Flowroute refused to send from {subject}",
+}
+
+
+def refusal_text(command: str, error: FlowrouteError, subject: str) -> str:
+    """Flowroute's refusal of `command` about `subject` in plain words, with its own line in parentheses.
+    Errors without a 4xx status (5xx, 429, no answer) keep the plain one-line form of `failure_text`."""
+    wording = REFUSALS.get((command, error.status)) or REFUSALS.get(("*", error.status))
+    if wording is None:
+        return f":warning: {error}"
+    text = wording.format(command=command, subject=subject, Subject=subject[:1].upper() + subject[1:])
+    return f":no_entry_sign: {text} ({escape(error)})."
+
+
+def explained(command: str, subject: str, fn: Callable) -> Callable:
+    """`fn` with Flowroute refusals turned into a UserError that says `refusal_text`."""
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FlowrouteError as error:
+            if error.status is None or not 400 <= error.status < 500 or error.status == 429:
+                raise  # no answer, a server failure or throttling: not a refusal of this request
+            raise UserError(refusal_text(command, error, subject)) from error
+    return run
+
+
+# Which argument a command is about, first match wins (sms/mms: the number it is sent from).
+_SUBJECT_ARGS = (("NUMBER", "{number}"), ("FROM", "{number}"), ("ROUTE", "route `{text}`"),
+                 ("ADDRESS_ID", "E911 address `{text}`"), ("MDR_ID", "message record `{text}`"))
+
+
+def subject_for(args: dict) -> str:
+    """What a parsed command is about, as `refusal_text` names it: `+1 646-555-0199`, route `office-pbx`…"""
+    for name, shape in _SUBJECT_ARGS:
+        value = args.get(name)
+        if value not in (None, "", "all"):
+            return shape.format(number=number_text(value), text=escape(value))
+    return "this request"
 
 
 def run_guarded(reply: Reply, fn: Callable, *args, **kwargs) -> None:

@@ -6,10 +6,10 @@ import re
 
 from slack_bolt import App
 
-from blocks.kit import PAGE_ACTION
+from blocks.kit import PAGE_ACTION, VIEWER
 from core.commands import Command, CommandContext, decode_value
 from core.deps import Deps
-from core.errors import failure_text, reply_to, run_guarded
+from core.errors import explained, failure_text, reply_to, run_guarded, subject_for
 from core.work import in_background
 from handlers import (
     approvals,
@@ -74,31 +74,33 @@ def _command_listener(deps: Deps, commands: dict[str, Command]):
         ack()
         if handler.page:
             opts = {name.lower(): value for name, value in parsed.args.items()} | parsed.options
-            in_background(deps, respond, lambda: respond(**handler.page(deps, opts)))
+            in_background(deps, respond, lambda: respond(**handler.page(deps, {**opts, VIEWER: user_id})))
             return
         ctx = CommandContext(
             parsed=parsed, user_id=user_id, channel_id=command.get("channel_id", ""),
             trigger_id=command.get("trigger_id", ""), response_url=command.get("response_url", ""),
             respond=respond, client=client, deps=deps,
         )
+        run = explained(parsed.key, subject_for(parsed.args), handler.run)
         if handler.inline:
-            run_guarded(respond, handler.run, ctx)
+            run_guarded(respond, run, ctx)
         else:
-            in_background(deps, respond, handler.run, ctx)
+            in_background(deps, respond, run, ctx)
 
     return flowroute_command
 
 
 def _page_listener(deps: Deps, commands: dict[str, Command]):
-    def page_navigation(ack, action, respond):
+    def page_navigation(ack, body, action, respond):
         ack()
+        viewer = (body.get("user") or {}).get("id")
 
         def turn_page():
             state = decode_value(action.get("value"))
             handler = commands.get(state.get("k"))
             if handler is None or handler.page is None or not isinstance(state.get("o"), dict):
                 raise UsageError("That button is out of date; run the command again.")
-            respond(replace_original=True, **handler.page(deps, state["o"]))
+            respond(replace_original=True, **handler.page(deps, {**state["o"], VIEWER: viewer}))
 
         in_background(deps, respond, turn_page)
 

@@ -20,8 +20,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from blocks.kit import context, fields_section, header, message, section
-from blocks.report_text import money
-from blocks.text import escape, number_text, utc_text
+from blocks.text import escape, money, number_text, plural, utc_text
 from core.commands import Command, CommandContext
 from core.deps import Deps
 from core.errors import UsageError, UserError
@@ -120,7 +119,7 @@ def summary_message(export: CdrExport, summary, place: dict) -> tuple[str, list[
         blocks.append(section("*Top numbers*\n" + "\n".join(lines)))
     notes = []
     if summary.skipped_rows:
-        notes.append(f"{summary.skipped_rows} row(s) could not be read and are not counted")
+        notes.append(f"{plural(summary.skipped_rows, 'row')} could not be read and are not counted")
     notes.append(f"the CSV (gzip) is attached in the thread; made {utc_text(datetime.now().astimezone())[:16]} UTC")
     blocks.append(context("; ".join(notes).capitalize() + "."))
     text = (f"Call records {place['window']}: {summary.calls} calls, {minutes} billed minutes, "
@@ -131,7 +130,8 @@ def summary_message(export: CdrExport, summary, place: dict) -> tuple[str, list[
 def usage_line(item) -> str:
     alias = f" ({escape(item.alias)})" if item.alias else ""
     minutes = Decimal(item.billed_seconds) / 60
-    return f"• {number_text(item.number)}{alias}: {item.calls} call(s), {minutes:.1f} min, {money(item.cost)}"
+    return (f"• {number_text(item.number)}{alias}: {plural(item.calls, 'call')}, {round(minutes, 1)} min, "
+            f"{money(item.cost)}")
 
 
 def edit(deps: Deps, place: dict, text: str, blocks: list[dict] | None = None) -> None:

@@ -26,7 +26,7 @@ from blocks.kit import (
     section,
     with_nonce,
 )
-from blocks.text import escape, number_text
+from blocks.text import escape, number_list, number_text, range_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
 from core.errors import UserError
@@ -99,7 +99,7 @@ def cnam_list_page(deps: Deps, opts: dict) -> dict:
     if not records:
         return message("There are no CNAM records on the account." if offset == 0 else "No more CNAM records.")
     blocks = [header("CNAM records"), section("\n".join(cnam_line(record) for record in records)),
-              context(f"Records {offset + 1}–{offset + len(records)}. Details: `/flowroute cnam show CNAM_ID`.")]
+              context(f"{range_text('Record', offset, len(records))}. Details: `/flowroute cnam show CNAM_ID`.")]
     pager = pager_block("cnam list", {"limit": limit, "offset": offset},
                         has_next=bool((page.get("links") or {}).get("next")), shown=len(records))
     if pager:
@@ -172,8 +172,8 @@ def cnam_delete_command(ctx: CommandContext) -> None:
     document = ctx.deps.flowroute.get_cnam(cnam_id) or {}  # a 404 stops here, before any button
     fields, numbers = attributes(document.get("data") or {}), numbers_using(document)
     question = f"Delete CNAM record `{escape(cnam_id)}` “{escape(fields.get('value') or '?')}”?"
-    detail = (f":warning: {len(numbers)} number(s) use it and lose it: "
-              + ", ".join(number_text(n) for n in numbers[:10]) if numbers else "No numbers use it.")
+    detail = (f":warning: {number_list(numbers)} {'uses' if len(numbers) == 1 else 'use'} it and will lose it."
+              if numbers else "No numbers use it.")
     value = with_nonce({"id": cnam_id, "v": fields.get("value")})
     dialog = confirm_dialog("Delete?", f"Delete CNAM record {cnam_id}? This cannot be undone.", "Delete", danger=True)
     ctx.respond(**message(question, [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from blocks.kit import input_block, modal, new_nonce, option, read_metadata, state_value
+from blocks.kit import VIEWER, input_block, modal, new_nonce, option, read_metadata, state_value
 from core.commands import decode_value, refuse_non_admin
 from core.deps import Deps
 from core.errors import log_only, run_guarded
@@ -61,7 +61,8 @@ def home_search_submitted(deps: Deps, ack, body, view) -> None:
         ack(response_action="errors", errors=errors)
         return
     ack()
-    opts = {"starts_with": starts or None, "state": state or None, "limit": 10}
+    # The viewer decides whether the results carry Buy buttons (only admins see write buttons).
+    opts = {"starts_with": starts or None, "state": state or None, "limit": 10, VIEWER: body["user"]["id"]}
     dm = read_metadata(view).get("dm")
     in_background(deps, log_only, lambda: deps.slack.chat_postMessage(channel=dm, **numbers_search_page(deps, opts)))
 

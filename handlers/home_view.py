@@ -11,7 +11,7 @@ from datetime import datetime
 
 from blocks.kit import actions, button, context, divider, header, section
 from blocks.report_text import spend_text
-from blocks.text import escape, number_text, parse_time, utc_text
+from blocks.text import channel_text, day_span, escape, number_text, parse_time, utc_text
 from core.number_checks import NumberState
 from flowroute_api.mdr_tally import MdrTally
 from handlers.home_actions import HOME_SEARCH_ACTION, HOME_SMS_ACTION
@@ -71,7 +71,7 @@ def health_blocks(status: dict, callbacks: dict, now: datetime) -> list[dict]:
         "*Callbacks:* " + callbacks_text(callbacks, now),
         f"*Pending posts:* {counts.get('pending', 0)} · *Failed:* {counts.get('failed', 0)} · "
         f"*Unrouted:* {counts.get('unrouted', 0)}",
-        "*Failing channels:* " + (", ".join(f"<#{row['channel_id']}> (`{escape(row['last_error'])}`)"
+        "*Failing channels:* " + (", ".join(f"{channel_text(row['channel_id'])} (`{escape(row['last_error'])}`)"
                                          for row in failing[:10]) or "none"),
     ]
     return [section("*Relay health*\n" + "\n".join(lines))]
@@ -98,7 +98,7 @@ def age_text(delta) -> str:
 
 def month_blocks(month: MdrTally) -> list[dict]:
     totals = month.totals
-    return [section(f"*This month* ({month.start:%b %d}–{month.end:%b %d}, {escape(month.zone.key)})\n"
+    return [section(f"*This month* ({day_span(month.start, month.end)}, {escape(month.zone.key)})\n"
                     f"Inbound: {totals.inbound:,} · Outbound: {totals.outbound:,} · "
                     f"Failed deliveries: {totals.failed:,} · Spend: {spend_text(totals.nanodollars)}")]
 

@@ -6,13 +6,12 @@ The relay itself (polling, the outbox, recovery) lives in relay/ and reaches the
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from blocks.kit import context, header, message, section
-from blocks.text import escape, number_text, utc_text
+from blocks.text import channel_text, escape, number_text, plural, slack_time
 from core.commands import Command, CommandContext
 from core.deps import Deps
 from core.errors import UserError
@@ -45,30 +44,30 @@ def inbox_subscribe_command(ctx: CommandContext) -> None:
     if number != "all":
         check_number(ctx.deps, number)
     added = ctx.deps.store.save_subscription(number, channel_id, ctx.user_id)
-    target = f"{subscription_label(number)} -> {channel_id}"
+    target = f"{subscription_label(number)} → {channel_id}"
     ctx.deps.audit.record(ctx.user_id, "inbox subscribe", target, ok=True,
                           result="subscribed" if added else "already subscribed")
     if not added:
-        ctx.respond(text=f"<#{channel_id}> already gets inbound messages for {subscription_label(number)}.")
+        ctx.respond(text=f"{channel_text(channel_id)} already gets inbound messages for {subscription_label(number)}.")
         return
     announce(ctx.deps, "subscribe", number, channel_id, ctx.user_id)
     ctx.respond(text=f":white_check_mark: Inbound SMS/MMS for {subscription_label(number)} will be posted in "
-                     f"<#{channel_id}>.")
+                     f"{channel_text(channel_id)}.")
 
 
 def inbox_unsubscribe_command(ctx: CommandContext) -> None:
     number, channel_id = ctx.args["NUMBER"], ctx.args.get("CHANNEL")
     channels = [row["channel_id"] for row in ctx.deps.store.get_subscriptions()
                 if row["number"] == number and channel_id in (None, row["channel_id"])]
-    where = f" in <#{channel_id}>" if channel_id else ""
+    where = f" in {channel_text(channel_id)}" if channel_id else ""
     if not channels:
         raise UserError(f"There is no subscription for {subscription_label(number)}{where}.")
     ctx.deps.store.delete_subscriptions(number, channel_id)
     for channel in channels:
-        ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} -> {channel}",
+        ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} → {channel}",
                               ok=True, result="unsubscribed")
         announce(ctx.deps, "unsubscribe", number, channel, ctx.user_id)
-    listed = ", ".join(f"<#{channel}>" for channel in channels)
+    listed = ", ".join(f"{channel_text(channel)}" for channel in channels)
     ctx.respond(text=f":white_check_mark: Stopped posting inbound messages for {subscription_label(number)} "
                      f"in {listed}.")
 
@@ -96,16 +95,16 @@ def check_channel(deps: Deps, channel_id: str) -> None:
             return
         if error.response.get("error") == "channel_not_found":
             raise UserError(
-                f":warning: I can't see <#{channel_id}>. If it is a private channel, invite me there first "
+                f":warning: I can't see {channel_text(channel_id)}. If it is a private channel, invite me there first "
                 f"(`/invite` {_me(deps)}), then subscribe again."
             ) from None
         raise
     if info.get("is_archived"):
-        raise UserError(f":warning: <#{channel_id}> is archived, so I can't post there.")
+        raise UserError(f":warning: {channel_text(channel_id)} is archived, so I can't post there.")
     if not info.get("is_member"):
         kind = "private channel" if info.get("is_private") else "channel"
         raise UserError(
-            f":warning: I'm not a member of the {kind} <#{channel_id}>, so I can't post there. "
+            f":warning: I'm not a member of the {kind} {channel_text(channel_id)}, so I can't post there. "
             f"Invite me (`/invite` {_me(deps)}), then subscribe again."
         )
 
@@ -155,10 +154,10 @@ def subscription_announcement(action: str, number: str, channel_id: str, user_id
 def subscriptions_message(subscriptions: list[dict], inbox_channel: str | None) -> dict:
     by_target: dict[str, list[str]] = {}
     for row in subscriptions:
-        by_target.setdefault(row["number"], []).append(f"<#{row['channel_id']}>")
+        by_target.setdefault(row["number"], []).append(f"{channel_text(row['channel_id'])}")
     lines = [f"• *{subscription_label(number)}* → {', '.join(channels)}"
              for number, channels in sorted(by_target.items(), key=lambda item: (item[0] == "all", item[0]))]
-    fallback = (f"Numbers with no subscription (and no `all` subscription) go to <#{inbox_channel}>."
+    fallback = (f"Numbers with no subscription (and no `all` subscription) go to {channel_text(inbox_channel)}."
                 if inbox_channel else
                 "Messages to numbers with no subscription and no `all` subscription are counted as unrouted "
                 "(see `/flowroute inbox status`).")
@@ -189,22 +188,21 @@ def status_message(status: dict) -> dict:
         f"*Failed:* {counts.get('failed', 0)} · *Unrouted:* {counts.get('unrouted', 0)}",
     ]
     blocks = [header("Inbox relay"), section("\n".join(lines))]
-    errors = [f"• <#{row['channel_id']}>: `{escape(row['last_error'])}` ({short_time(row['last_error_at'])})"
+    errors = [f"• {channel_text(row['channel_id'])}: `{escape(row['last_error'])}` ({short_time(row['last_error_at'])})"
               for row in (status.get("channel_errors") or [])[:20]]
     if errors:
         blocks.append(section("*Last error per channel*\n" + "\n".join(errors)))
-    blocked = [f"<#{channel}> until {short_time(until)}" for channel, until in (status.get("blocked") or {}).items()]
+    blocked = [f"{channel_text(channel)} until {short_time(until)}"
+               for channel, until in (status.get("blocked") or {}).items()]
     if blocked:
         blocks.append(context("Waiting for Slack's rate limit: " + ", ".join(blocked)))
     if counts.get("unrouted"):
-        blocks.append(context(f"{counts['unrouted']} message(s) arrived for numbers with no subscription and no "
-                              "inbox channel; subscribe a channel to stop that."))
+        blocks.append(context(f"{plural(counts['unrouted'], 'message')} arrived for numbers with no subscription "
+                              "and no inbox channel; subscribe a channel to stop that."))
     text = (f"Inbox relay: {counts.get('delivered', 0)} delivered, {counts.get('pending', 0)} pending, "
             f"{counts.get('failed', 0)} failed, {counts.get('unrouted', 0)} unrouted")
     return message(text, blocks)
 
 
 def short_time(value) -> str:
-    if isinstance(value, datetime):
-        return utc_text(value)
-    return escape(str(value)[:19].replace("T", " ") + " UTC") if value else "unknown"
+    return slack_time(value) if value else "unknown"

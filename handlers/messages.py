@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from slack_bolt import App
 
@@ -12,7 +13,6 @@ from blocks.body import body_sections
 from blocks.kit import (
     actions,
     button,
-    confirm_dialog,
     context,
     fields_section,
     header,
@@ -23,10 +23,10 @@ from blocks.kit import (
     section,
     with_nonce,
 )
-from blocks.text import escape, number_text, shorten
+from blocks.text import escape, money, number_text, plural, range_text, shorten, slack_time, utc_text
 from core.commands import Command, CommandContext, bind, decode_value
 from core.deps import Deps
-from core.errors import UserError
+from core.errors import UserError, refusal_text
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, plain_quotes, sms_segments
 from flowroute_api.optouts import is_opt_out_refusal
@@ -97,9 +97,9 @@ def confirmation_message(draft: dict, nonce: str, *, quotes_converted: bool = Fa
     if quotes_converted:
         note += " Smart quotes will be sent as plain quotes (Flowroute rejects smart quotes)."
     blocks.append(context(note))
-    dialog = confirm_dialog(f"Send {kind}?", f"Send this {kind} from {route}? Carrier charges apply.", "Send")
+    # This preview is the confirmation: the Send button carries no second dialog (issue 12, fewer steps).
     blocks.append(actions(
-        button("Send", MESSAGES_SEND_ACTION, value, style="primary", confirm=dialog),
+        button("Send", MESSAGES_SEND_ACTION, value, style="primary"),
         button("Cancel", MESSAGES_CANCEL_ACTION, json.dumps(with_nonce({"k": draft["kind"]}, nonce))),
         block_id="messages_confirm",
     ))
@@ -113,7 +113,7 @@ def _draft_fields(draft: dict) -> list[tuple[str, str]]:
         fields += [("Encoding", encoding), ("Segments", f"{segments} (charged per segment)")]
     else:
         encoding = sms_segments(draft["text"])[0] if draft["text"] else "no text"
-        fields += [("Text encoding", encoding), ("Media", f"{len(draft['media'])} URL(s)")]
+        fields += [("Text encoding", encoding), ("Media", plural(len(draft['media']), "URL"))]
     return fields
 
 
@@ -146,19 +146,26 @@ def messages_send_work(deps: Deps, user_id: str, value: str, respond) -> None:
                                      already="That message was already sent (or cancelled).", action=draft["kind"],
                                      target=route, call=lambda: _send(deps.flowroute, draft, receipts_url))
     except FlowrouteError as error:
-        reason = (explain_flowroute_refusal(deps.store, draft["from"], draft["to"]) if is_opt_out_refusal(error)
-                  else escape(error))
-        respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: {reason}")
+        if is_opt_out_refusal(error):
+            reason = explain_flowroute_refusal(deps.store, draft["from"], draft["to"])
+            respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: {reason}")
+            return
+        if error.status is None or not 400 <= error.status < 500:
+            respond(replace_original=True, text=f":warning: {draft['kind'].upper()} {route} was not sent: "
+                    f"{escape(error)}")
+            return
+        refusal = refusal_text(draft["kind"], error, number_text(draft["from"]))
+        respond(replace_original=True, text=f"{refusal}\nThe {draft['kind'].upper()} {route} was not sent.")
         return
     mdr_id = ((result or {}).get("data") or {}).get("id") or "unknown"
+    # Posted once: the private preview becomes the result. The text stays private (the audit channel, when
+    # set, records the send without it).
     confirmation = sent_message(draft, mdr_id, user_id, route, for_channel=False)
     respond(**confirmation, replace_original=True)
     if mdr_id != "unknown" and getattr(respond, "response_url", None):
         # A delivery receipt edits this confirmation in place (relay/callbacks.py).
         deps.store.save_confirmation(mdr_id, respond.response_url, confirmation, time.time())
         deps.relay.apply_receipts(mdr_id)
-    respond(**sent_message(draft, mdr_id, user_id, route, for_channel=True), response_type="in_channel",
-            replace_original=False)
 
 
 def _send(client, draft: dict, receipts_url: str | None) -> dict:
@@ -177,7 +184,7 @@ def sent_message(draft: dict, mdr_id: str, user_id: str, route: str, *, for_chan
     if draft["text"]:
         blocks.append(section(quote(shorten(draft["text"], 300))))
     if draft["media"]:
-        blocks.append(context(f"{len(draft['media'])} media URL(s) attached."))
+        blocks.append(context(f"{plural(len(draft['media']), 'media URL')} attached."))
     blocks.append(context(f"Look it up with `/flowroute messages show {escape(mdr_id)}`."))
     return message(f"{who} an {kind} {route} ({mdr_id})", blocks)
 
@@ -200,32 +207,71 @@ def messages_cancel_work(deps: Deps, user_id: str, value: str, respond) -> None:
 def messages_list_page(deps: Deps, opts: dict) -> dict:
     """A page of MDRs; the default window (last 24 h) is fixed on the first page so Next stays in it."""
     limit, offset = int(opts.get("limit") or DEFAULT_LIMIT), int(opts.get("offset") or 0)
-    start = _as_datetime(opts.get("start")) or datetime.now(UTC).replace(microsecond=0) - LIST_WINDOW
     end = _as_datetime(opts.get("end"))
-    page = deps.flowroute.list_messages(start, end, limit=limit, offset=offset) or {}
-    records = page.get("data") or []
-    window = f"{_when(start)} to {_when(end) if end else 'now'} (UTC)"
+    start = _as_datetime(opts.get("start")) or (end or datetime.now(UTC).replace(microsecond=0)) - LIST_WINDOW
+    if end is not None and end <= start:
+        raise UserError(f":no_entry_sign: The range is reversed: --end ({_when(end)}) is not after "
+                        f"--start ({_when(start)}). Swap the two dates.")
+    matching, complete = _window_records(deps, start, end, opts)
+    records = matching[offset:offset + limit]
+    window = f"{slack_time(start)} to {slack_time(end) if end else 'now'}" + _filters_text(opts)
     if not records:
         return message(f"No messages from {window}." if offset == 0 else "No more messages.")
     lines = [mdr_line(record) for record in records]
     blocks = [header("Messages")]
     for first in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
-    blocks.append(context(f"Records {offset + 1}–{offset + len(records)} from {window}. "
-                          "Details: `/flowroute messages show MDR_ID`."))
-    state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset}
-    pager = pager_block("messages list", state, has_next=bool((page.get("links") or {}).get("next")),
-                        shown=len(records))
+    partial = "" if complete else f" (the newest of the first {MAX_WINDOW_RECORDS} records; narrow the range)"
+    blocks.append(context(f"{range_text('Record', offset, len(records))} of {len(matching)}, newest first, from "
+                          f"{window}{partial}. Details: `/flowroute messages show MDR_ID`."))
+    state = {"start": start.isoformat(), "end": end.isoformat() if end else None, "limit": limit, "offset": offset,
+             **{name: opts.get(name) for name in LIST_FILTERS}}
+    pager = pager_block("messages list", state, has_next=offset + limit < len(matching), shown=len(records))
     if pager:
         blocks.append(pager)
     return message(f"Messages: {len(records)} records from {window}", blocks)
+
+
+# Flowroute's MDR list (Messages v2.1 "look up a set of messages") filters by time only: the number, direction
+# and status filters are applied here, to the window's records read page by page, then sorted newest first.
+LIST_FILTERS = ("number", "direction", "status")
+MAX_WINDOW_RECORDS = 2000
+
+
+def _window_records(deps: Deps, start: datetime, end: datetime | None, opts: dict) -> tuple[list[dict], bool]:
+    """The window's records that match the filters, newest first, and whether the whole window was read."""
+    read = list(islice(deps.flowroute.iter_messages(start, end), MAX_WINDOW_RECORDS + 1))
+    complete = len(read) <= MAX_WINDOW_RECORDS
+    matching = [record for record in read[:MAX_WINDOW_RECORDS] if _matches(attributes(record), opts)]
+    matching.sort(key=lambda record: str(attributes(record).get("timestamp") or ""), reverse=True)
+    return matching, complete
+
+
+def _matches(item: dict, opts: dict) -> bool:
+    number, direction, status = (opts.get(name) for name in LIST_FILTERS)
+    if number and number not in (str(item.get("from") or ""), str(item.get("to") or "")):
+        return False
+    if direction and str(item.get("direction") or "").lower() != direction:
+        return False
+    return not status or str(item.get("status") or "").lower() == status.lower()
+
+
+def _filters_text(opts: dict) -> str:
+    parts = []
+    if opts.get("number"):
+        parts.append(f"with {number_text(opts['number'])}")
+    if opts.get("direction"):
+        parts.append(str(opts["direction"]))
+    if opts.get("status"):
+        parts.append(f"status {escape(opts['status'])}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def mdr_line(record: dict) -> str:
     """One MDR as one line: direction, time, from → to, status, cost, id, escaped body preview."""
     item = attributes(record)
     kind = " · MMS" if item.get("is_mms") else ""
-    head = (f"{direction_mark(item.get('direction'))} `{_when(item.get('timestamp'))}` "
+    head = (f"{direction_mark(item.get('direction'))} {slack_time(item.get('timestamp'))} "
             f"{number_text(item.get('from'))} → {number_text(item.get('to'))} · "
             f"{escape(item.get('status') or 'no status')} · {cost_text(item)}{kind} · `{escape(record.get('id'))}`")
     preview = shorten(item.get("body") or "", PREVIEW_CHARS)
@@ -238,12 +284,12 @@ def direction_mark(direction: str | None) -> str:
 
 def cost_text(item: dict) -> str:
     """Flowroute's `amount_display` (a string like "$0.0040"), else dollars from `amount_nanodollars`."""
-    if item.get("amount_display"):
-        return escape(item["amount_display"])
     try:
-        return f"${int(item.get('amount_nanodollars')) / 1e9:.4f}"
+        return money(int(item.get("amount_nanodollars")) / 1e9)
     except (TypeError, ValueError):
-        return "cost n/a"
+        pass
+    shown = money(str(item.get("amount_display") or "").lstrip("$"))
+    return shown if shown != "n/a" else escape(item.get("amount_display") or "cost n/a")
 
 
 def messages_show_command(ctx: CommandContext) -> None:
@@ -262,7 +308,7 @@ def mdr_detail_message(response: dict) -> dict:
             ("Status", escape(item.get("status") or "no status")),
             ("From", number_text(item.get("from"))),
             ("To", number_text(item.get("to"))),
-            ("Time (UTC)", _when(item.get("timestamp"))),
+            ("Time", slack_time(item.get("timestamp"))),
             ("Cost", cost_text(item)),
             ("Type", f"{'MMS' if item.get('is_mms') else 'SMS'}, {escape(item.get('message_type') or '?')}"),
             ("Encoding", encoding),
@@ -283,7 +329,7 @@ def receipt_line(receipt: dict) -> str:
     code = receipt.get("status_code")
     description = receipt.get("status_code_description")
     detail = f" ({escape(code)}: {escape(description)})" if code is not None or description else ""
-    return (f"• level {escape(receipt.get('level'))} `{_when(receipt.get('timestamp'))}` "
+    return (f"• level {escape(receipt.get('level'))} {slack_time(receipt.get('timestamp'))} "
             f"*{escape(receipt.get('status') or '?')}*{detail}")
 
 
@@ -326,4 +372,4 @@ def _when(value) -> str:
         moment = _as_datetime(value)
     except UserError:
         return escape(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return utc_text(moment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from blocks.kit import context, header, message, section
-from blocks.text import number_text
+from blocks.text import number_text, plural
 from core.commands import Command
 from core.deps import Deps
 from relay.optouts import optout_words
@@ -31,6 +31,6 @@ def optouts_page(deps: Deps, opts: dict) -> dict:
     for start in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[start:start + LINES_PER_SECTION])))
     more = f" (the newest {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
-    blocks.append(context(f"{len(rows)} opted-out pair(s){where}{more}, newest first. Thread replies, `sms` and "
-                          "`mms` to them are refused before anything reaches Flowroute."))
+    blocks.append(context(f"{plural(len(rows), 'opted-out pair')}{where}{more}, newest first. Thread replies, "
+                          "`sms` and `mms` to them are refused before anything reaches Flowroute."))
     return message(f"Opt-outs{where}: {len(rows)}", blocks)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from core.commands import Arg, CommandSpec, ParsedCommand
 from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
-from handlers.parser_more import MORE_COMMANDS, MORE_CONVERTERS
-
-MAX_LIST_LIMIT = 100
-MAX_SEARCH_LIMIT = 25  # one Buy button per result, and a message holds at most 50 blocks
-REPORT_DEFAULT_DAYS, REPORT_MAX_DAYS = 7, 90
+from handlers.parser_kinds import (
+    CONVERTERS,
+    REPORT_DEFAULT_DAYS,
+    REPORT_MAX_DAYS,
+)
+from handlers.parser_more import MORE_COMMANDS
+from handlers.suggestions import suggestion
 
 
 def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
@@ -58,10 +59,10 @@ COMMANDS: dict[str, CommandSpec] = {
               [Arg("NUMBER", "number")], write=True),
         _spec("routes list", "/flowroute routes list [--limit N] [--offset N] [--type TYPE]",
               "Inbound voice routes", options={**PAGE, "type": "route_type_any"}),
-        _spec("routes create", "/flowroute routes create [TYPE VALUE [ALIAS]]",
-              "Create a route (no arguments: opens a form)",
+        _spec("routes create", '/flowroute routes create [TYPE VALUE ["ALIAS"]]',
+              "Create a route (no arguments: opens a form; quote an alias with spaces)",
               [Arg("TYPE", "route_type", required=False), Arg("VALUE", "word", required=False),
-               Arg("ALIAS", "text", required=False, rest=True)], write=True),
+               Arg("ALIAS", "word", required=False)], write=True),
         _spec("routes set", "/flowroute routes set NUMBER [--primary ROUTE] [--failover ROUTE]",
               "Set a number's primary and failover routes (no options: opens a form)",
               [Arg("NUMBER", "number")], {"primary": "word", "failover": "word"}, write=True),
@@ -72,9 +73,12 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("mms", "/flowroute mms FROM TO URL[,URL...] [TEXT...]", "Send an MMS (asks for confirmation)",
               [Arg("FROM", "number"), Arg("TO", "number"), Arg("URL", "urls"),
                Arg("TEXT", "text", required=False, rest=True)], write=True),
-        _spec("messages list", "/flowroute messages list [--start DATE] [--end DATE] [--limit N] [--offset N]",
-              "Message detail records (default: the last 24 hours)",
-              options={"start": "date", "end": "date", **PAGE}),
+        _spec("messages list",
+              "/flowroute messages list [--start DATE] [--end DATE] [--number NUMBER] "
+              "[--direction inbound|outbound] [--status STATUS] [--limit N] [--offset N]",
+              "Message detail records, newest first (default: the last 24 hours)",
+              options={"start": "date", "end": "date", "number": "phone", "direction": "direction",
+                       "status": "status", **PAGE}),
         _spec("messages show", "/flowroute messages show MDR_ID", "One message detail record",
               [Arg("MDR_ID", "mdr_id")]),
         _spec("e911 list", "/flowroute e911 list [--limit N] [--offset N] [--state ST]", "E911 addresses",
@@ -119,10 +123,8 @@ NOUNS: dict[str, list[CommandSpec]] = {}
 for _spec_item in COMMANDS.values():
     NOUNS.setdefault(_spec_item.key.split()[0], []).append(_spec_item)
 
-ROUTE_TYPES = ("host", "number", "uri")
-TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+TOKEN = re.compile(r'["\u201c]([^"\u201d]*)["\u201d]|(\S+)')  # straight or curly quotes (macOS may curl them)
 SLACK_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]*)(?:\|([^>]*))?>")
-CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 NUMBER_PIECE = re.compile(r"^\+?[\d().\-]+$")
 
 
@@ -163,7 +165,10 @@ def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
     noun = tokens[0].value.lower()
     if noun in COMMANDS:
         return COMMANDS[noun], tokens[1:]
+    suggested = _suggestion(noun, tokens[1].value.lower() if len(tokens) > 1 else None)
     if noun not in NOUNS:
+        if suggested:
+            raise UsageError(*suggested)
         raise UsageError(
             f"Unknown command `{tokens[0].value}`. Commands: {', '.join(sorted(NOUNS))}.",
             "/flowroute help [TOPIC]",
@@ -172,10 +177,16 @@ def _find_spec(tokens: list[_Token]) -> tuple[CommandSpec, list[_Token]]:
         raise UsageError(f"`{noun}` needs a command: " + ", ".join(_verbs(noun)) + ".", _usage_lines(noun))
     key = f"{noun} {tokens[1].value.lower()}"
     if key not in COMMANDS:
+        if suggested:
+            raise UsageError(*suggested)
         raise UsageError(
             f"`{noun}` has no command `{tokens[1].value}`. Try: {', '.join(_verbs(noun))}.", _usage_lines(noun)
         )
     return COMMANDS[key], tokens[2:]
+
+
+def _suggestion(noun: str, verb: str | None) -> tuple[str, str] | None:
+    return suggestion(noun, verb, COMMANDS, {name: _verbs(name) for name in NOUNS}, _usage_lines)
 
 
 def _verbs(noun: str) -> list[str]:
@@ -261,7 +272,7 @@ class _Parser:
             self.args[arg.name] = self._convert(arg.kind, tokens.pop(0).value, arg.name)
         if tokens:
             extra = " ".join(t.value for t in tokens)
-            raise self.fail(f"Unexpected `{extra}`.")
+            raise self.fail(f"Unexpected `{extra}`: put values with spaces in double quotes.")
 
     def _take_number(self, arg: Arg, tokens: list[_Token]) -> tuple[str, list[_Token]]:
         """A phone number may be typed with spaces (`+1 (206) 555-0100`): join pieces up to a full number."""
@@ -293,108 +304,3 @@ class _Parser:
             return converter(self, value)
         except ValueError as error:
             raise self.fail(f"{label}: {error}") from None
-
-
-def _int_in(value: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,9}", value):
-        raise ValueError(f"`{value}` is not a whole number")
-    number = int(value)
-    if not low <= number <= high:
-        raise ValueError(f"must be between {low} and {high}, got {number}")
-    return number
-
-
-def _money(_, value: str) -> float:
-    try:
-        amount = float(value.lstrip("$"))
-    except ValueError:
-        raise ValueError(f"`{value}` is not an amount in dollars") from None
-    if not 0 <= amount < 10000:
-        raise ValueError(f"`{value}` is not a sensible amount")
-    return amount
-
-
-def _digits(_, value: str) -> str:
-    if not re.fullmatch(r"\+?\d{1,11}", value):
-        raise ValueError(f"`{value}` must be digits")
-    return value
-
-
-def _state(_, value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise ValueError(f"`{value}` is not a two-letter state or province code")
-    return value.upper()
-
-
-def _date(_, value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"`{value}` is not a date like 2026-01-31 or 2026-01-31T08:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _choice(options: tuple[str, ...]):
-    def convert(_, value: str) -> str:
-        if value.lower() not in options:
-            raise ValueError(f"`{value}` must be one of {', '.join(options)}")
-        return value.lower()
-
-    return convert
-
-
-def _channel(parser: _Parser, value: str) -> str:
-    if value.lower() == "here":
-        if not parser.channel_id:
-            raise ValueError("`here` needs a channel")
-        return parser.channel_id
-    match = CHANNEL_REF.match(value)
-    if not match:
-        raise ValueError(f"`{value}` is not a channel (use #channel, a channel ID, or `here`)")
-    return match.group(1) or match.group(2)
-
-
-def _pattern(regex: str, what: str):
-    def convert(_, value: str) -> str:
-        if not re.fullmatch(regex, value):
-            raise ValueError(f"`{value}` is not {what}")
-        return value
-
-    return convert
-
-
-def _urls(_, value: str) -> list[str]:
-    urls = [part for part in value.split(",") if part]
-    if not urls or any(not re.fullmatch(r"https?://\S+", url) for url in urls):
-        raise ValueError(f"`{value}` is not a comma-separated list of http(s) URLs")
-    return urls
-
-
-def _phone(value: str) -> str:
-    try:
-        return normalize_number(value)
-    except InvalidNumberError:
-        raise ValueError(f"`{value}` is not a valid phone number") from None
-
-
-CONVERTERS = {
-    "word": lambda _, value: value,
-    "limit": lambda _, value: _int_in(value, 1, MAX_LIST_LIMIT),
-    "search_limit": lambda _, value: _int_in(value, 1, MAX_SEARCH_LIMIT),
-    "offset": lambda _, value: _int_in(value, 0, 10**9),
-    "money": _money,
-    "digits": _digits,
-    "state": _state,
-    "date": _date,
-    "areacode": _pattern(r"[2-9]\d\d", "a three-digit area code"),
-    "id": _pattern(r"\d{1,18}", "an id (digits)"),
-    "mdr_id": _pattern(r"mdr[12]-[0-9a-fA-F]{8,64}", "a message record id like mdr2-0123abcd..."),
-    "report_days": lambda _, value: _int_in(value, 1, REPORT_MAX_DAYS),
-    "phone": lambda _, value: _phone(value),
-    "route_type": _choice(ROUTE_TYPES),
-    "on_off_status": _choice(("on", "off", "status")),
-    "route_type_any": _choice(ROUTE_TYPES + ("sip-reg",)),
-    "channel": _channel,
-    "urls": _urls,
-    **MORE_CONVERTERS,
-}

@@ -20,7 +20,7 @@ from blocks.report_text import report_summary
 from core.commands import Command, CommandContext
 from core.deps import Deps
 from flowroute_api.mdr_tally import MdrTally
-from handlers.parser import REPORT_DEFAULT_DAYS
+from handlers.parser_kinds import REPORT_DEFAULT_DAYS
 
 log = logging.getLogger("flowroute_bot.report")
 
@@ -61,7 +61,7 @@ def period_tally(deps: Deps, days: int, number: str | None = None, *, today: dat
 def upload_chart(deps: Deps, channel_id: str, tally: MdrTally, summary: str) -> dict:
     """Post the chart PNG with the summary as its comment; returns the uploaded file object."""
     png = render_report_chart(tally)
-    name = f"messages-{tally.start:%Y%m%d}-{tally.end:%Y%m%d}.png"
+    name = f"messages-{tally.start.isoformat()}-{tally.end.isoformat()}.png"
     title = chart_title(tally)
     response = deps.slack.files_upload_v2(
         channel=channel_id, content=png, filename=name, title=title, initial_comment=summary,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import requests
 import urllib3
 
-from blocks.text import iso_utc, parse_time
+from blocks.text import iso_utc, parse_time, plural
 from flowroute_api import FlowrouteError, InvalidNumberError, NotFoundError, attributes, iter_pages, normalize_number
 from relay.optouts import record_keywords
 
@@ -33,8 +33,8 @@ class PollResult:
     watermark: str | None = None
 
     def summary(self) -> str:
-        return (f"{self.new} new inbound message(s), {self.queued} queued for Slack, {self.unrouted} unrouted "
-                f"({self.pages} page(s) read)")
+        return (f"{plural(self.new, 'new inbound message')}, {self.queued} queued for Slack, "
+                f"{self.unrouted} unrouted ({plural(self.pages, 'page')} read)")
 
 
 class MediaError(Exception):

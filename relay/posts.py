@@ -6,11 +6,9 @@ each post names its record, and a conversation's first post names both numbers.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from blocks.body import body_sections
 from blocks.kit import context, section
-from blocks.text import escape, number_text, utc_text
+from blocks.text import escape, number_text, slack_time
 from flowroute_api.optouts import opt_keyword
 from relay.optouts import keyword_note
 
@@ -76,12 +74,7 @@ def media_line(item: dict) -> str:
 
 def time_text(at: str | None) -> str:
     """Slack shows `<!date^...>` in each reader's time zone; the fallback is the UTC time."""
-    try:
-        moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    except ValueError:
-        return escape(at or "unknown time")
-    fallback = utc_text(moment)
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time_secs}}|{fallback}>"
+    return slack_time(at)
 
 
 def is_own(message: dict, identity: dict) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocks.text import escape, number_text, shorten
+from blocks.text import escape, number_text, plural, shorten
 
 MAX_SEGMENTS = 10
 NOTE_PREFIX = "note:"
@@ -101,7 +101,7 @@ def sent_notes(kind: str, encoding: str | None, segments: int | None, quotes_cha
     if kind == "sms" and segments and segments > 1:
         parts.append(f"sent as {segments} SMS segments ({encoding}), each charged")
     if kind == "mms":
-        parts.append(f"sent as an MMS with {images} image(s)")
+        parts.append(f"sent as an MMS with {plural(images, 'image')}")
     if not parts:
         return ""
     line = "; ".join(parts)

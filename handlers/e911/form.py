@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from blocks.kit import input_block, modal, option, plain, view_metadata
+from blocks.text import plain_line
 from core.errors import UserError, failure_text
 from flowroute_api import E911_ADDRESS_TYPES
 from handlers.e911.ids import COUNTRIES, FORM_ORDER, NO_TYPE, REQUIRED, TEXT_FIELDS, ZIP_SHAPES, block_id
@@ -77,7 +78,7 @@ def form_errors(fields: dict) -> dict:
 
 def flowroute_form_errors(error: BaseException) -> dict:
     """Show a Flowroute refusal on the form: on the field it names, else on the street name."""
-    text = failure_text(error)[:300]
+    text = plain_line(failure_text(error))[:300]  # modal errors are plain text: no emoji shortcodes
     for item in getattr(error, "errors", None) or []:
         pointer = str((item.get("source") or {}).get("pointer") or "")
         field = pointer.rsplit("/", 1)[-1]

@@ -33,5 +33,13 @@ FORM_ORDER = ("label", "first_name", "last_name", "street_number", "street_name"
               "address_type_number", "city", "state", "country", "zip")
 
 
+OTHER_LABELS = {"address_type": "Address type", "country": "Country"}
+
+
+def field_label(field: str) -> str:
+    """A form field as the form labels it (`address_type_number` -> `Unit number`), never the API name."""
+    return TEXT_FIELDS[field][0] if field in TEXT_FIELDS else OTHER_LABELS.get(field, field.replace("_", " "))
+
+
 def block_id(field: str) -> str:
     return E911_BLOCK_PREFIX + field

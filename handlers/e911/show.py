@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from blocks.kit import context, fields_section, header, message, pager_block, section
-from blocks.text import escape, number_text
+from blocks.text import escape, number_text, plural, range_text
 from core.commands import CommandContext
 from core.deps import Deps
 from flowroute_api import attributes, iter_records
@@ -57,7 +57,7 @@ def e911_list_page(deps: Deps, opts: dict) -> dict:
     blocks = [header("E911 addresses")]
     for first in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION])))
-    blocks.append(context(f"Addresses {offset + 1}–{offset + len(records)}{where}. "
+    blocks.append(context(f"{range_text('Address', offset, len(records), 'Addresses')}{where}. "
                           "Details: `/flowroute e911 show ADDRESS_ID`."))
     pager = pager_block("e911 list", {"limit": limit, "offset": offset, "state": state},
                         has_next=bool((page.get("links") or {}).get("next")), shown=len(records))
@@ -90,7 +90,8 @@ def numbers_message(record: dict, numbers: list[dict]) -> dict:
     blocks = [header(f"Numbers using E911 address {record.get('id')}"), section(where)]
     for first in range(0, len(lines), LINES_PER_SECTION * 2):
         blocks.append(section("\n".join(lines[first:first + LINES_PER_SECTION * 2])))
-    return message(f"{len(numbers)} number(s) use E911 address {record.get('id')}", blocks[:50])
+    verb = "uses" if len(numbers) == 1 else "use"
+    return message(f"{plural(len(numbers), 'number')} {verb} E911 address {record.get('id')}", blocks[:50])
 
 
 def _number_line(number: dict) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from slack_sdk.errors import SlackApiError
 
@@ -10,14 +11,22 @@ from blocks.kit import form_metadata, notice_view, read_metadata
 from blocks.text import escape
 from core.commands import CommandContext
 from core.deps import Deps
-from core.errors import metadata_reply
+from core.errors import UserError, metadata_reply, refusal_text
 from core.work import in_background, when_done, within_window
 from flowroute_api import FlowrouteError, attributes
 from handlers.e911.form import _address_fields, changed_fields, flowroute_form_errors, form_errors, form_view, read_form
-from handlers.e911.ids import E911_CREATE_VIEW, E911_UPDATE_VIEW, E911_VALIDATE_VIEW, FORM_ORDER, block_id
+from handlers.e911.ids import (
+    E911_CREATE_VIEW,
+    E911_UPDATE_VIEW,
+    E911_VALIDATE_VIEW,
+    FORM_ORDER,
+    block_id,
+    field_label,
+)
 from handlers.e911.show import address_line
 
 log = logging.getLogger("flowroute_bot.handlers.e911")
+LOOKUP_WAIT_SECONDS = 1.0  # of Slack's 3-second trigger_id, before the Loading modal must open
 
 
 def _form_metadata(ctx: CommandContext) -> dict:
@@ -35,8 +44,17 @@ def e911_create_command(ctx: CommandContext) -> None:
 
 
 def e911_update_command(ctx: CommandContext) -> None:
-    """Open a Loading modal at once (the trigger expires in 3 s), then fill it from Flowroute."""
+    """Look the address up first (an unknown id is answered at once, no modal); when Flowroute is slow, open
+    a Loading modal before the trigger expires (3 s) and fill it in from Flowroute."""
     address_id = ctx.args["ADDRESS_ID"]
+    lookup = ctx.deps.executor.submit(ctx.deps.flowroute.get_e911, address_id)
+    try:
+        lookup.result(timeout=LOOKUP_WAIT_SECONDS)
+    except FlowrouteError as error:
+        if error.status is not None and 400 <= error.status < 500:
+            raise UserError(refusal_text("e911 update", error, f"E911 address `{escape(address_id)}`")) from None
+    except FutureTimeout:
+        pass  # slow: the modal opens with Loading… and the lookup's result fills it
     opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=notice_view(
         "Edit E911 address", f":hourglass_flowing_sand: Loading E911 address `{escape(address_id)}` from Flowroute…"))
     view = opened["view"]
@@ -51,7 +69,7 @@ def fill_update_form(deps: Deps, view_id: str, view_hash: str | None, metadata: 
     except FlowrouteError as error:
         _update_view(deps, view_id, view_hash, notice_view(
             "Edit E911 address", f":warning: Could not load address `{escape(address_id)}`: {escape(error)}"))
-        raise
+        return  # said once, in the modal
     item = {field: attributes(record).get(field) for field in FORM_ORDER}
     form = form_view(E911_UPDATE_VIEW, "Edit E911 address", "Save", metadata | {"orig": item}, item)
     _update_view(deps, view_id, view_hash, form)
@@ -146,10 +164,11 @@ def e911_update_submitted(deps: Deps, ack, body, respond) -> None:
 
 
 def update_address(deps: Deps, user_id: str, address_id: str, changes: dict, reply) -> None:
-    updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({', '.join(changes)})",
+    changed = ", ".join(field_label(name).lower() for name in changes)
+    updated = deps.audit.audited(user_id, "e911 update", f"address {address_id} ({changed})",
                                  deps.flowroute.update_e911, address_id, **changes)
     item = attributes((updated or {}).get("data") or {})
     where = f": {address_line(item)}" if item else ""
     reply(response_type="in_channel", text=(
         f":white_check_mark: <@{user_id}> updated E911 address `{escape(address_id)}` "
-        f"({escape(', '.join(changes))}){where}"))
+        f"({escape(changed)}){where}"))

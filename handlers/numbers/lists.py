@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks.kit import context, header, message, pager_block, section
-from blocks.text import escape, money, number_text
+from blocks.text import escape, money, number_text, place_text, range_text
 from core.deps import Deps
 from flowroute_api import attributes
 from handlers.numbers.ids import DEFAULT_LIMIT, INVENTORY_LIMIT
@@ -40,7 +40,7 @@ def _with_pager(blocks: list[dict], key: str, opts: dict, result: dict) -> list[
 
 
 def _range_note(paging: dict, count: int) -> str:
-    return f"Results {paging['offset'] + 1}–{paging['offset'] + count}"
+    return range_text("Result", paging["offset"], count)
 
 
 def numbers_areacodes_page(deps: Deps, opts: dict) -> dict:
@@ -86,10 +86,7 @@ def numbers_exchanges_page(deps: Deps, opts: dict) -> dict:
 
 def _place(fields: dict) -> str:
     """Rate center and state, e.g. `seattle, WA`; toll-free numbers have neither."""
-    rate_center, state = fields.get("rate_center"), fields.get("state")
-    if not rate_center and not state:
-        return escape(fields.get("number_type") or "no rate center")
-    return ", ".join(escape(part) for part in (rate_center, (state or "").upper()) if part)
+    return place_text(fields.get("rate_center"), fields.get("state"), fields.get("number_type"))
 
 
 def number_line(resource: dict) -> str:

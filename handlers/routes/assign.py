@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from blocks.kit import form_metadata, input_block, message, modal, option, plain, read_metadata, section, state_option
-from blocks.text import escape, number_text
+from blocks.text import escape, number_text, range_text, route_kind_text
 from core.commands import CommandContext, decode_value, refuse_non_admin
 from core.deps import Deps
-from core.errors import Reply, failure_text, metadata_reply, run_guarded
+from core.errors import Reply, UserError, explained, failure_text, metadata_reply, run_guarded
 from core.work import in_background
 from flowroute_api import FlowrouteError, attributes, normalize_number
+from flowroute_api.routes import ROUTE_TYPES
 from handlers.routes.ids import (
     MAX_SELECT_OPTIONS,
     NO_FAILOVER,
@@ -30,7 +31,7 @@ def routes_set_command(ctx: CommandContext) -> None:
         metadata = form_metadata(ctx.response_url, ctx.channel_id, ctx.user_id, number=number)
         open_set_modal(ctx.deps, ctx.client, ctx.trigger_id, number, metadata, ctx.respond)
         return
-    in_background(ctx.deps, ctx.respond, _set_directly, ctx)
+    in_background(ctx.deps, ctx.respond, explained("routes set", number_text(number), _set_directly), ctx)
 
 
 def _set_directly(ctx: CommandContext) -> None:
@@ -40,9 +41,34 @@ def _set_directly(ctx: CommandContext) -> None:
     primary = resolve_route(routes, primary_ref) if primary_ref is not None else None
     remove_failover = failover_ref is not None and failover_ref.lower() == NO_FAILOVER
     failover = resolve_route(routes, failover_ref) if failover_ref is not None and not remove_failover else None
+    _refuse_same_route(deps, number, primary, failover, remove_failover)
     result = apply_routes(deps, ctx.user_id, number, primary=primary, failover=failover,
                           remove_failover=remove_failover)
     ctx.respond(**result, response_type="in_channel")
+
+
+def _refuse_same_route(deps: Deps, number: str, primary: dict | None, failover: dict | None,
+                       remove_failover: bool) -> None:
+    """Checked before any change: the failover is meant to be a different route from the primary.
+    When only one is given, the other is the number's current route."""
+    if remove_failover or (primary is None and failover is None):
+        return
+    if primary is None or failover is None:
+        current_primary, current_failover = current_route_ids(deps.flowroute.get_number(number))
+        primary_id = str(primary["id"]) if primary is not None else current_primary
+        failover_id = str(failover["id"]) if failover is not None else current_failover
+    else:
+        primary_id, failover_id = str(primary["id"]), str(failover["id"])
+    if primary_id is not None and primary_id == failover_id:
+        raise UserError(same_route_text(primary or failover))
+
+
+def same_route_text(route: dict) -> str:
+    return (f":no_entry_sign: The failover route must differ from the primary: both would be {route_label(route)}. "
+            "Choose another failover, or `--failover none`.")
+
+
+SAME_ROUTE_FORM_ERROR = "The failover must be a different route from the primary (or No failover)."
 
 
 def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None, failover: dict | None,
@@ -50,15 +76,15 @@ def apply_routes(deps: Deps, user_id: str, number: str, *, primary: dict | None,
     """Make the PATCH/DELETE calls (each audited) and return the message saying what changed."""
     changes = []
     if primary is not None:
-        deps.audit.audited(user_id, "routes set", f"{number} primary {_route_ref(primary)}",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} primary → {_route_ref(primary)}",
                            deps.flowroute.set_primary_route, number, primary["id"])
         changes.append(f"primary {route_label(primary)}")
     if failover is not None:
-        deps.audit.audited(user_id, "routes set", f"{number} failover {_route_ref(failover)}",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} failover → {_route_ref(failover)}",
                            deps.flowroute.set_failover_route, number, failover["id"])
         changes.append(f"failover {route_label(failover)}")
     elif remove_failover:
-        deps.audit.audited(user_id, "routes set", f"{number} failover none",
+        deps.audit.audited(user_id, "routes set", f"{number_text(number)} failover → none",
                            deps.flowroute.remove_failover_route, number)
         changes.append("no failover")
     text = f":white_check_mark: <@{user_id}> set the routes of *{number_text(number)}*: " + ", ".join(changes) + "."
@@ -137,7 +163,7 @@ def set_routes_view(number: str, routes: list[dict], primary_id: str | None, fai
 def _route_option(route: dict) -> dict:
     fields = attributes(route)
     alias = fields.get("alias") or f"route {route.get('id')}"
-    return option(f"{alias} ({fields.get('route_type') or '?'})", str(route.get("id")))
+    return option(f"{alias} ({route_kind_text(fields.get('route_type'))})", str(route.get("id")))
 
 
 def _find_option(options: list[dict], value: str | None) -> dict | None:
@@ -152,7 +178,7 @@ def _select(action_id: str, options: list[dict], initial: dict | None) -> dict:
     else:
         chunks = [options[start:start + MAX_SELECT_OPTIONS] for start in range(0, len(options), MAX_SELECT_OPTIONS)]
         element["option_groups"] = [
-            {"label": plain(f"Routes {index * MAX_SELECT_OPTIONS + 1}–{index * MAX_SELECT_OPTIONS + len(chunk)}"),
+            {"label": plain(range_text("Route", index * MAX_SELECT_OPTIONS, len(chunk))),
              "options": chunk}
             for index, chunk in enumerate(chunks[:MAX_SELECT_OPTIONS])
         ]
@@ -186,6 +212,9 @@ def routes_set_submitted(deps: Deps, ack, body, view) -> None:
     if primary is None:
         ack(response_action="errors", errors={ROUTES_PRIMARY_BLOCK: "Choose a primary route."})
         return
+    if failover is not None and failover["value"] == primary["value"]:
+        ack(response_action="errors", errors={ROUTES_FAILOVER_BLOCK: SAME_ROUTE_FORM_ERROR})
+        return
     ack()
     metadata = read_metadata(view)
     reply = metadata_reply(metadata)
@@ -209,6 +238,7 @@ def _apply_from_form(deps: Deps, user_id: str, metadata: dict, primary: dict, fa
 def _route_from_option(option: dict) -> dict:
     """A route-like dict from a select option (`alias (type)` -> alias, type) for the result message."""
     text = str((option.get("text") or {}).get("text") or "")
-    match = re.fullmatch(r"(.*) \(([\w-]+|\?)\)", text)
-    alias, route_type = (match.group(1), match.group(2)) if match else (text, "?")
+    match = re.fullmatch(r"(.*) \(([^()]+)\)", text)
+    alias, kind = (match.group(1), match.group(2)) if match else (text, "")
+    route_type = {route_kind_text(name): name for name in ROUTE_TYPES}.get(kind, kind)
     return {"id": option["value"], "attributes": {"alias": alias, "route_type": route_type}}

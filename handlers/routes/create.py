@@ -20,10 +20,10 @@ from blocks.kit import (
     section,
     state_value,
 )
-from blocks.text import escape
+from blocks.text import escape, number_text, plain_line
 from core.commands import CommandContext, refuse_non_admin
 from core.deps import Deps
-from core.errors import Reply, UserError, failure_text, log_only, metadata_reply
+from core.errors import Reply, UserError, explained, failure_text, log_only, metadata_reply
 from core.work import in_background, when_done, within_window
 from flowroute_api import FlowrouteConnectionError, FlowrouteError, InvalidNumberError, attributes, normalize_number
 from handlers.routes.ids import (
@@ -112,7 +112,8 @@ def routes_create_command(ctx: CommandContext) -> None:
     if ctx.args.get("TYPE") is None:
         _open_create_modal(ctx)
         return
-    in_background(ctx.deps, ctx.respond, _create_directly, ctx)
+    subject = f"route `{escape(ctx.args.get('ALIAS') or ctx.args.get('VALUE') or '')}`"
+    in_background(ctx.deps, ctx.respond, explained("routes create", subject, _create_directly), ctx)
 
 
 def _create_directly(ctx: CommandContext) -> None:
@@ -120,7 +121,7 @@ def _create_directly(ctx: CommandContext) -> None:
     if ctx.args.get("VALUE") is None:
         raise UserError(
             "`routes create` needs a TYPE and a VALUE (or no arguments, for the form).\n"
-            "Usage: `/flowroute routes create [TYPE VALUE [ALIAS]]`"
+            'Usage: `/flowroute routes create [TYPE VALUE ["ALIAS"]]`'
         )
     value, problem = check_route_value(route_type, ctx.args["VALUE"])
     problem = problem or (check_alias(alias) if alias else None)
@@ -128,10 +129,15 @@ def _create_directly(ctx: CommandContext) -> None:
         raise UserError(f"Route not created: {escape(problem)}")
     derived = not alias
     alias = alias or derive_alias(route_type, value)
-    created = ctx.deps.audit.audited(ctx.user_id, "routes create", f"{alias} ({route_type} {value})",
+    created = ctx.deps.audit.audited(ctx.user_id, "routes create", audit_target(alias, route_type, value),
                                      ctx.deps.flowroute.create_route, route_type, value, alias)
     route = _created_route(created, route_type, value, alias)
     ctx.respond(**created_message(route, ctx.user_id, derived_alias=derived), response_type="in_channel")
+
+
+def audit_target(alias: str, route_type: str, value: str) -> str:
+    """`office-pbx (host pbx.example.com)`; a number route's target as `+1 206-555-0999`, like every number."""
+    return f"{alias} ({route_type} {number_text(value) if route_type == 'number' else value})"
 
 
 def _created_route(created, route_type: str, value: str, alias: str) -> dict:
@@ -156,7 +162,8 @@ def create_view(metadata: dict, edge_strategies: list[dict] | None) -> dict:
         input_block(ROUTES_ALIAS_BLOCK, "Alias", {
             "type": "plain_text_input", "action_id": ROUTES_ALIAS_ACTION, "max_length": MAX_ALIAS_LENGTH,
             "placeholder": plain("office-pbx"),
-        }, hint="A unique name for the route; you can use it instead of the id in other commands."),
+        }, hint="A unique name you can use instead of the id. Left empty, the route is named after its value.",
+            optional=True),
     ]
     if edge_strategies:
         options = [option(_edge_name(item), str(item.get("id"))) for item in edge_strategies][:MAX_SELECT_OPTIONS]
@@ -226,7 +233,7 @@ def check_create_form(form: RouteForm) -> tuple[str, dict[str, str]]:
         value, problem = check_route_value(form.route_type, form.value)
         if problem:
             errors[ROUTES_VALUE_BLOCK] = problem
-    alias_problem = check_alias(form.alias)
+    alias_problem = check_alias(form.alias) if (form.alias or "").strip() else None
     if alias_problem:
         errors[ROUTES_ALIAS_BLOCK] = alias_problem
     if form.edge_strategy_id is not None and not str(form.edge_strategy_id).isdigit():
@@ -244,8 +251,8 @@ def routes_create_submitted(deps: Deps, ack, body, view) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    alias = form.alias.strip()
-    target = f"{alias} ({form.route_type} {value})"
+    alias = (form.alias or "").strip() or derive_alias(form.route_type, value)
+    target = audit_target(alias, form.route_type, value)
     reply = metadata_reply(read_metadata(view))
     outcome, result = within_window(deps, deps.flowroute.create_route, form.route_type, value, alias,
                                     edge_strategy_id=form.edge_strategy_id)
@@ -296,6 +303,6 @@ def _field_for(error: FlowrouteError) -> str:
 def _form_error(error: BaseException) -> tuple[str, str]:
     """The field and text a failed create shows on the form; unexpected errors are logged with a reference."""
     if not isinstance(error, FlowrouteError):
-        return ROUTES_VALUE_BLOCK, failure_text(error)
+        return ROUTES_VALUE_BLOCK, plain_line(failure_text(error))
     # Guess: Slack documents no length limit for response_action errors; 500 characters reads well.
     return _field_for(error), str(error)[:500]

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from blocks.kit import actions, button, confirm_dialog, message, new_nonce, nonce_of, section, with_nonce
-from blocks.text import escape
+from blocks.text import escape, number_list
 from core.commands import CommandContext, decode_value
 from core.deps import Deps
-from core.errors import Reply, UserError
+from core.errors import Reply, UserError, refusal_text
 from core.work import in_background
-from flowroute_api import FlowrouteError, ForbiddenError, attributes
+from flowroute_api import FlowrouteError, attributes
 from handlers.routes.ids import BUILTIN_ROUTE_ID, ROUTES_DELETE_ACTION
 from handlers.routes.listing import fetch_all_routes, resolve_route, route_label
+from handlers.routes.usage import numbers_using_route
 
 
 def routes_delete_command(ctx: CommandContext) -> None:
     route = resolve_route(fetch_all_routes(ctx.deps.flowroute), ctx.args["ROUTE"])
     if str(route.get("id")) == BUILTIN_ROUTE_ID:
         raise UserError("Route `0` (sip-reg) is Flowroute's built-in default route; it cannot be deleted.")
+    users = numbers_using_route(ctx.deps.flowroute, str(route.get("id")))
+    if users:
+        raise UserError(in_use_text(route, users))
     ctx.respond(**delete_confirmation(route, new_nonce()))
 
 
@@ -47,19 +51,19 @@ def routes_delete_work(deps: Deps, user_id: str, raw_value: str, respond: Reply)
                             already="That route deletion is already done or in progress.",
                             action="routes delete", target=f"{alias} ({route_id})",
                             call=lambda: deps.flowroute.delete_route(route_id))
-    except ForbiddenError as error:
-        respond(text=still_in_use_text(alias, error), replace_original=True)
+    except FlowrouteError as error:
+        if error.status is None or not 400 <= error.status < 500:
+            raise
+        respond(text=refusal_text("routes delete", error, f"route *{escape(alias)}*"), replace_original=True)
         return
     text = f":wastebasket: <@{user_id}> deleted route *{escape(alias)}* (id `{escape(route_id)}`)."
     respond(text=text, blocks=[section(text)], replace_original=True)
 
 
-def still_in_use_text(alias: str, error: FlowrouteError) -> str:
-    # Guess: a 403 that mentions numbers is the documented "This Route has numbers still associated to it."
-    if "number" in f"{error.title or ''} {error.detail or ''}".lower():
-        return (
-            f":warning: Route *{escape(alias)}* is still used by one or more numbers, so Flowroute kept it "
-            f"({escape(error)}). Point those numbers at another route with `/flowroute routes set NUMBER`, "
-            "then delete it again."
-        )
-    return f":warning: Route *{escape(alias)}* was not deleted: {escape(error)}"
+def in_use_text(route: dict, numbers: list[str]) -> str:
+    """Checked before asking: the numbers that still point at the route, and how to move them."""
+    return (
+        f":no_entry_sign: Route {route_label(route)} is still used by {number_list(numbers)}, so Flowroute "
+        f"would refuse to delete it. Point {'it' if len(numbers) == 1 else 'them'} at another route with "
+        "`/flowroute routes set NUMBER`, then delete the route again."
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks.kit import context, header, message, pager_block, section
-from blocks.text import escape
+from blocks.text import escape, number_text, range_text, route_kind_text
 from core.deps import Deps
 from core.errors import UserError
 from flowroute_api import FlowrouteClient, attributes, iter_records
@@ -34,19 +34,22 @@ def resolve_route(routes: list[dict], ref: str) -> dict:
 
 
 def route_value_text(route: dict) -> str:
-    value = attributes(route).get("value")
+    fields = attributes(route)
+    value = fields.get("value")
     if value in (None, ""):
-        return "registered SIP device"
+        return ""
+    if fields.get("route_type") == "number":
+        return number_text(value)
     return "`" + escape(value).replace("`", "'") + "`"
 
 
 def route_label(route: dict) -> str:
-    """`*office-pbx* (host `pbx.example.com:5060`)` for mrkdwn."""
+    """`*office-pbx* (host `pbx.example.com:5060`)`, `*sip-reg* (registered SIP device)` for mrkdwn."""
     fields = attributes(route)
     alias = fields.get("alias") or f"route {route.get('id')}"
-    kind = escape(fields.get("route_type") or "?")
-    detail = f"{kind} {route_value_text(route)}" if "value" in fields else kind
-    return f"*{escape(alias)}* ({detail})"
+    kind = route_kind_text(fields.get("route_type"))
+    value = route_value_text(route)
+    return f"*{escape(alias)}* ({kind} {value})" if value else f"*{escape(alias)}* ({kind})"
 
 
 def route_line(route: dict) -> str:
@@ -84,7 +87,7 @@ def routes_list_message(routes: list[dict], *, route_type, limit: int, offset: i
     title = f"Inbound routes ({route_type})" if route_type else "Inbound routes"
     blocks = [header(title), *packed_sections([route_line(route) for route in routes])]
     blocks.append(context(
-        f"Routes {offset + 1}–{offset + len(routes)}. Point a number at a route with "
+        f"{range_text('Route', offset, len(routes))}. Point a number at a route with "
         "`/flowroute routes set NUMBER`."
     ))
     pager = pager_block("routes list", {"limit": limit, "offset": offset, "type": route_type}, has_next=has_next,

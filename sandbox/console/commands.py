@@ -6,9 +6,11 @@ it on its next poll (or at once with `:poll`), and `:reply` answers in the threa
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
+from blocks.text import number_text
 from sandbox.console import render
 from sandbox.console.demo import SLASH
 
@@ -116,13 +118,43 @@ def _inject(console, sender: str, to: str, text: str, media: list[str]) -> None:
 
 
 def reply_in_thread(console, rest: str) -> None:
-    if not rest:
-        console.emit("Usage: :reply TEXT")
+    """`:reply [N] [--image FILE] TEXT`: answer in the newest SMS conversation thread of this channel (or the
+    N-th listed by a bare `:reply`), and say plainly whether an SMS/MMS went out."""
+    here = [(key, label) for key, label in console.conversations.items() if key[0] == console.channel][::-1]
+    channel_name = console.stack.slack.channel_name(console.channel)
+    if not here:
+        console.emit(f"There is no SMS conversation in #{channel_name} yet: the relay starts a thread when a "
+                     "message arrives (try :sms, then :poll).")
         return
-    if console.last_thread is None:
-        console.emit("There is no thread to reply in yet (the relay starts one per conversation).")
+    match = re.fullmatch(r"(?:(\d+)\s*)?(?:--image\s+(\S+)\s*)?(.*)", rest, re.S)
+    number, image, text = match.group(1), match.group(2), match.group(3).strip()
+    if not text and not image:
+        console.emit([f"SMS conversations in #{channel_name} (newest first):"]
+                     + [f"  {index}) {label}" for index, (_key, label) in enumerate(here, 1)]
+                     + ["Usage: :reply [N] [--image FILE] TEXT"])
         return
-    console.say(rest, thread=console.last_thread)
+    if number is not None and not 1 <= int(number) <= len(here):
+        console.emit(f"There is no conversation {number}; :reply lists them.")
+        return
+    files = _image(console, image) if image else []
+    if files is None:
+        return
+    (thread, label) = here[int(number) - 1] if number else here[0]
+    before = len(console.stack.sandbox.messages("outbound"))
+    console.say(text, thread=thread, files=files)
+    sent = len(console.stack.sandbox.messages("outbound")) - before
+    console.note(f"(sent to the phone: {number_text(label.split(' → ')[0])})" if sent else
+                 "(nothing was sent to the phone: the reply stays in Slack)")
+
+
+def _image(console, path: str) -> list[dict] | None:
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except OSError as error:
+        console.emit(f"Cannot read {path}: {error.strerror}.")
+        return None
+    return [{"name": os.path.basename(path), "content": content}]
 
 
 def poll_now(console, _rest: str) -> None:
@@ -168,7 +200,8 @@ CONSOLE_COMMANDS = {  # name -> (arguments, what it does, how; :quit is the loop
     ":user": ("NAME", "act as another user (bob is not an admin; alice is)", switch_user),
     ":sms": ("FROM TO TEXT", "an inbound SMS arrives at the Flowroute sandbox", inbound_sms),
     ":mms": ("FROM TO URL TEXT", "an inbound MMS (URL: the media; comma-separated for several)", inbound_mms),
-    ":reply": ("TEXT", "reply in the last thread (two-way conversations)", reply_in_thread),
+    ":reply": ("[N] [--image FILE] TEXT", "reply in this channel's newest SMS conversation (bare: list them)",
+               reply_in_thread),
     ":poll": ("", "poll Flowroute for inbound messages now", poll_now),
     ":home": ("", "open the bot's App Home tab (as the current user)", show_home),
     ":quit": ("", "stop everything and leave (Ctrl-C and Ctrl-D too)", None),

@@ -19,10 +19,12 @@ from typing import Any, TextIO
 
 import requests
 
+from relay.posts import RELAY_EVENT
 from sandbox.console import forms, render
 from sandbox.console.answers import pick
 from sandbox.console.commands import console_command
 from sandbox.console.demo import ADMIN, CHANNELS, SLASH, USERS, DemoStack
+from sandbox.console.escaping import as_slack_sends
 from sandbox.console.input import ignore_sigint, line_buffer, sigint_blocked
 from sandbox.slack import SlackDriverError
 
@@ -49,6 +51,7 @@ class Console:
         self._next_number = 1
         self._shown: dict[str, str] = {}  # message id -> content last rendered
         self.last_thread: tuple[str, str] | None = None
+        self.conversations: dict[tuple[str, str], str] = {}  # (channel, thread ts) -> "from → to", oldest first
         self.shown_count = 0  # messages rendered so far
         self._events: queue.Queue = queue.Queue()
         self._pending = 0
@@ -150,8 +153,19 @@ class Console:
                 lines = render.thread_lines(lines, render.summary(parent[0]) if parent else "…")
             if message.ephemeral_to is None and message.source == "api" and message.channel == self.channel:
                 self.last_thread = (message.channel, message.thread_ts or message.ts)
+            self._note_conversation(message)
             self.shown_count += 1
             self.emit([""] + lines)
+
+    def _note_conversation(self, message) -> None:
+        """Remember the SMS conversation threads the relay starts (its posts carry the relay's metadata)."""
+        metadata = message.metadata or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") != RELAY_EVENT or message.ephemeral_to is not None:
+            return
+        key = (message.channel, message.thread_ts or message.ts)
+        self.conversations.pop(key, None)
+        self.conversations[key] = f"{payload.get('from', '?')} → {payload.get('to', '?')}"  # newest last
 
     def settle(self, started: float) -> None:
         """Wait until the bot has finished reacting to an action and everything it posted is on screen."""
@@ -239,7 +253,7 @@ class Console:
             return
         started = time.monotonic()
         try:
-            result = self.stack.driver.command(text.strip(), user=self.user, channel=self.channel)
+            result = self.stack.driver.command(self.escaped(text.strip()), user=self.user, channel=self.channel)
         except requests.RequestException as error:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
@@ -249,24 +263,33 @@ class Console:
             self.emit(f"⚠️  The bot took {result.elapsed:.1f} s to answer; Slack gives up after 3 s.")
         self.settle(started)
 
-    def say(self, text: str, thread: tuple[str, str] | None = None) -> None:
+    def escaped(self, text: str) -> str:
+        """What Slack would send for the typed text (mentions resolved, `&<>` escaped)."""
+        return as_slack_sends(text, self.channels, self.users)
+
+    def say(self, text: str, thread: tuple[str, str] | None = None, files: list[dict] | None = None) -> None:
         """Post a message as the user (the bot receives the `message` event)."""
         started, shown = time.monotonic(), self.shown_count
         channel, thread_ts = thread or (self.channel, None)
         try:
-            self.stack.driver.post_user_message(text, user=self.user, channel=channel, thread_ts=thread_ts)
+            self.stack.driver.post_user_message(self.escaped(text), user=self.user, channel=channel,
+                                                thread_ts=thread_ts, files=files)
         except requests.RequestException as error:
             self.emit(f"⚠️  The bot did not answer: {error.__class__.__name__}")
             return
         self.settle(started)
-        if self.shown_count == shown:
+        if self.shown_count == shown and thread is None:
             self.note(f"(posted in #{self.stack.slack.channel_name(channel)}{' in the thread' if thread else ''};"
                       " the bot did not answer)")
 
     def latest_labelled(self, label: str) -> int | None:
-        """The number of the newest button on screen whose label is `label` (case-insensitive)."""
+        """The number of the newest button on screen whose label is `label` (case-insensitive; a trailing `…`
+        on the button, as in `Release…`, need not be typed)."""
+        def bare(text: str) -> str:
+            return text.strip().rstrip("…").rstrip(".").strip().lower()
+
         with self._lock:
-            numbers = [n for n, (_, item) in self._clickables.items() if item.text.lower() == label.strip().lower()]
+            numbers = [n for n, (_, item) in self._clickables.items() if bare(item.text) == bare(label)]
         return max(numbers, default=None)
 
     def click(self, number: int | None) -> None:
@@ -304,7 +327,11 @@ class Console:
     def confirm(self, dialog: dict) -> bool:
         self.emit(render.confirm_lines(dialog, self.names, self.style))
         while True:
-            answer = self.read("Confirm? [y/n] ").strip().lower()
+            try:
+                answer = self.read("Confirm? [y/n] ").strip().lower()
+            except (KeyboardInterrupt, EOFError):  # like dismissing Slack's dialog
+                self.emit("")
+                return False
             if answer in ("y", "yes", render.plain_text(dialog.get("confirm")).lower()):
                 return True
             if answer in ("n", "no", "", render.plain_text(dialog.get("deny")).lower()):
@@ -326,4 +353,8 @@ class Console:
             view = forms.ready_view(self, self.stack.slack.top_view(self.user))
             if view is None:
                 return
-            forms.run_form(self, view)
+            try:
+                forms.run_form(self, view)
+            except (KeyboardInterrupt, EOFError):  # like closing the modal: the form goes, the demo stays
+                self.emit("")
+                forms.close(self, view, "Form cancelled; nothing was submitted.")

@@ -15,6 +15,7 @@ from typing import Any
 INDENT = "  "
 EMOJI = {
     "warning": "⚠️", "white_check_mark": "✅", "heavy_check_mark": "✔️", "x": "❌", "no_entry": "⛔",
+    "heavy_multiplication_x": "✖️",
     "no_entry_sign": "🚫", "boom": "💥", "lock": "🔒", "unlock": "🔓", "telephone_receiver": "📞",
     "phone": "☎️", "telephone": "☎️", "iphone": "📱", "calling": "📲", "envelope": "✉️",
     "incoming_envelope": "📨", "email": "📧", "speech_balloon": "💬", "outbox_tray": "📤", "inbox_tray": "📥",
@@ -24,6 +25,7 @@ EMOJI = {
     "wave": "👋", "arrow_right": "➡️", "arrow_left": "⬅️", "arrows_counterclockwise": "🔄", "wastebasket": "🗑️",
     "gear": "⚙️", "satellite_antenna": "📡", "ok": "🆗", "question": "❓", "exclamation": "❗", "bell": "🔔",
     "red_circle": "🔴", "large_green_circle": "🟢", "large_yellow_circle": "🟡", "white_circle": "⚪",
+    "label": "🏷️", "grey_question": "❔",
 }
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")

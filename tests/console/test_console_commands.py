@@ -38,7 +38,7 @@ def test_reply_goes_into_the_thread_of_the_last_relayed_message(stack):
 
 def test_reply_without_a_thread_says_so(stack):
     out = run_console(stack, ":reply hello\n")
-    assert "There is no thread to reply in yet" in out
+    assert "There is no SMS conversation in #ops yet" in out
     assert stack.slack.messages(include_ephemeral=True) == []
 
 
@@ -85,7 +85,8 @@ def test_home_renders_the_app_home_and_a_report_shows_its_image_with_name_size_a
     out = run_console(stack, ":home\n/flowroute report --days 30\n")
     assert "╔ App Home" in out and "Relay health" in out and "This month" in out
     assert "(buttons on the Home tab in Slack: " in out
-    assert re.search(r"📎 Messages per day, .*\(messages-\d{8}-\d{8}\.png, image/png, \d+\.\d KB, 1200×600 px\)", out)
+    day = r"\d{4}-\d\d-\d\d"
+    assert re.search(rf"📎 Messages per day, .*\(messages-{day}-{day}\.png, image/png, \d+\.\d KB, 1200×600 px\)", out)
 
 def test_with_callbacks_on_an_inbound_sms_is_posted_without_a_poll(stack):
     out = run_console(stack, "/flowroute inbox subscribe 12065550100 here\n/flowroute inbox callbacks on\n"

@@ -115,3 +115,27 @@ def test_interactive_session_with_completion_then_ctrl_c(terminal):
     rest = terminal.output
     assert b"Interrupted." in rest
     assert b"Traceback" not in rest
+
+
+def test_ctrl_c_and_ctrl_d_inside_a_form_cancel_the_form_and_ctrl_d_at_the_prompt_quits(terminal):
+    terminal.expect(PROMPT)
+    terminal.send(b"/flowroute routes create\r")
+    terminal.expect(b"Route type: ")
+    terminal.send(b"\x03")  # Ctrl-C while a field is asked: like closing the modal
+    try:
+        cancelled = terminal.expect(b"Form cancelled; nothing was submitted.", timeout=5)
+    except AssertionError:
+        terminal.send(b"\x03")  # readline may miss a signal landing just before its select() (see above)
+        cancelled = terminal.expect(b"Form cancelled; nothing was submitted.")
+    assert b"Interrupted." not in cancelled
+    terminal.expect(PROMPT)
+
+    terminal.send(b"/flowroute routes create\r")
+    terminal.expect(b"Route type: ")
+    terminal.send(b"\x04")  # Ctrl-D in a field
+    terminal.expect(b"Form cancelled; nothing was submitted.")
+    terminal.expect(PROMPT)
+
+    terminal.send(b"\x04")  # Ctrl-D at the prompt quits
+    assert terminal.wait() == 0
+    assert b"Traceback" not in terminal.output

@@ -229,7 +229,7 @@ def test_e911_star_covers_e911_delete_and_flowroutes_refusal_shows_in_the_outcom
     assert "delete E911 address 1" in texts(post.blocks) and writes(bot) == []
     bot.driver.click(post, action_id=APPROVE_ACTION, user=ALICE)
     done = outcome(bot, post, "Result:")
-    assert "Could not delete" in texts(done.blocks) and "Flowroute 403" in texts(done.blocks)
+    assert "is still used by numbers" in texts(done.blocks) and "Flowroute 403" in texts(done.blocks)
     assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/e911s/1")]
 
 

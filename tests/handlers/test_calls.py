@@ -69,7 +69,9 @@ def test_an_export_still_processing_at_the_bound_stops_being_followed(bot, monke
 
 
 @pytest.mark.parametrize("status, detail, expected", [
-    (422, "start_call_start_time is invalid.", ":warning: Flowroute 422 Unprocessable Entity: start_call_start_time"),
+    (422, "start_call_start_time is invalid.",
+     ":no_entry_sign: Flowroute refused `calls export` for this request (Flowroute 422 Unprocessable Entity: "
+     "start_call_start_time"),
     (503, None, ":warning: Flowroute 503"),
 ])
 def test_flowroute_refusing_the_export_is_one_line_and_nothing_is_posted(bot, status, detail, expected):

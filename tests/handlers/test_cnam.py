@@ -21,7 +21,8 @@ def test_show_names_the_numbers_using_a_record(bot):
     body = texts(bot.reply(bot.command("cnam show 1"))["blocks"])
     assert "ACME OPS" in body and "approved" in body and "+1 206-555-0100" in body
     missing = bot.reply(bot.command("cnam show 999"))
-    assert missing["text"].startswith(":warning: Flowroute 404")
+    assert missing["text"].startswith(":no_entry_sign: ")
+    assert "is not on your Flowroute account (Flowroute 404" in missing["text"]
 
 
 def test_create_sends_flat_json_and_says_it_awaits_review(make_bot):
@@ -90,7 +91,7 @@ def test_numbers_show_has_the_cnam_record_and_its_review_state(bot):
 def test_delete_asks_first_names_the_numbers_and_deletes_once_on_a_double_click(bot):
     confirmation = shown(bot, bot.command("cnam delete 1"))
     body = texts(confirmation.blocks)
-    assert "Delete CNAM record `1` “ACME OPS”?" in body and "1 number(s) use it" in body and "206-555-0100" in body
+    assert "Delete CNAM record `1` “ACME OPS”?" in body and "+1 206-555-0100 uses it and will lose it" in body
     assert writes(bot) == []
     bot.sandbox.set_latency(0.3)
     bot.driver.click(confirmation, action_id=CNAM_DELETE_ACTION)

@@ -10,7 +10,18 @@ from handlers.e911.ids import (
     E911_VALIDATE_VIEW,
     block_id,
 )
-from tests.helpers.bot import ADMIN, USER, open_form, requests_to, shown, texts, wait_for_edit, wait_for_text, writes
+from tests.helpers.bot import (
+    ADMIN,
+    USER,
+    open_form,
+    requests_to,
+    shown,
+    texts,
+    wait_for_delete,
+    wait_for_edit,
+    wait_for_text,
+    writes,
+)
 
 SEATTLE_HQ = "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US"
 GOOD = {
@@ -59,7 +70,8 @@ def test_show_and_numbers(bot):
 
 
 def test_show_unknown_address_is_one_readable_line(bot):
-    assert bot.reply(bot.command("e911 show 999"))["text"].startswith(":warning: Flowroute 404")
+    text = bot.reply(bot.command("e911 show 999"))["text"]
+    assert text.startswith(":no_entry_sign: E911 address `999` is not on your Flowroute account (Flowroute 404")
 
 
 # --- validate ----------------------------------------------------------------------------------------
@@ -169,12 +181,22 @@ def test_update_with_nothing_changed_says_so(bot):
     assert requests_to(bot, "PATCH", containing="e911") == []
 
 
-def test_update_of_unknown_address_says_why(bot):
+def test_update_of_unknown_address_says_why_at_once_and_once(bot):
+    result = bot.command("e911 update 999")
+    assert result.status == 200
+    failure = bot.reply(result)
+    assert failure["text"].startswith(":no_entry_sign: E911 address `999` is not on your Flowroute account "
+                                      "(Flowroute 404")
+    assert bot.slack.calls_to("views.open") == []  # no modal to wait on
+    assert len(bot.slack.response_posts(result.response_url)) == 1
+
+
+def test_update_when_flowroute_is_slow_opens_the_loading_modal_and_says_a_late_failure_there(bot):
+    bot.sandbox.fail_next(status=404, path_prefix="/v2/e911s/999", stall=1.5)
     assert bot.command("e911 update 999").status == 200
-    failure = wait_for_text(bot, "Flowroute 404")
-    assert failure.text.startswith(":warning:")
-    loading = bot.slack.calls_to("views.open")[-1].response["view"]["id"]
+    loading = bot.slack.wait_for(lambda: bot.slack.calls_to("views.open"), timeout=10)[-1].response["view"]["id"]
     bot.slack.wait_for(lambda: "Could not load" in texts(bot.slack.views[loading]["blocks"]), timeout=10)
+    assert bot.slack.response_posts() == []  # said once, in the modal
 
 
 # --- associate / disconnect / delete ------------------------------------------------------------------------
@@ -190,7 +212,8 @@ def test_associate_gives_a_number_an_address_and_tells_the_channel(bot):
 
 def test_associate_toll_free_shows_flowroute_422(bot):
     reply = bot.reply(bot.command("e911 associate 18885550142 1"))
-    assert reply["text"].startswith(":warning: Flowroute 422") and "emergency services" in reply["text"]
+    assert reply["text"].startswith(":no_entry_sign: Flowroute refused to give +1 888-555-0142 that E911 address "
+                                    "(Flowroute 422") and "emergency services" in reply["text"]
     assert bot.store.get_audit()[0]["ok"] == 0
 
 
@@ -203,11 +226,11 @@ def test_disconnect_asks_first_then_acts_once(bot):
     bot.sandbox.set_latency(0.3)
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
-    replaced = wait_for_edit(bot, confirmation)
+    wait_for_delete(bot, confirmation)
     wait_for_text(bot, "already done")
     bot.sandbox.set_latency(0)
-    assert "removed the E911 address from +1 206-555-0100" in replaced.text and bot.driver.buttons(replaced) == []
-    assert wait_for_text(bot, f"<@{ADMIN}> removed the E911 address", ephemeral=False)
+    done = wait_for_text(bot, f"<@{ADMIN}> removed the E911 address from +1 206-555-0100", ephemeral=False)
+    assert done.ephemeral_to is None
     assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/numbers/12065550100/relationships/e911s")]
     assert bot.sandbox.account_number("12065550100")["e911"] is None
 
@@ -217,17 +240,19 @@ def test_delete_unused_address_after_confirmation(bot):
     body = texts(confirmation.blocks)
     assert "Spare: 100 Main St, Portland OR 97204, US" in body and "No numbers use it." in body
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
-    assert "deleted E911 address `3`" in wait_for_edit(bot, confirmation).text
+    wait_for_delete(bot, confirmation)
+    assert wait_for_text(bot, "deleted E911 address `3`", ephemeral=False)
     assert bot.sandbox.e911("3") is None
     assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", "/v2/e911s/3")]
 
 
 def test_delete_address_in_use_warns_and_shows_flowroute_refusal(bot):
     confirmation = shown(bot, bot.command("e911 delete 1"))
-    assert "still use it (+1 206-555-0100" in texts(confirmation.blocks)
+    assert ":warning: Still used by +1 206-555-0100;" in texts(confirmation.blocks)
     bot.driver.click(confirmation, action_id=E911_CONFIRM_ACTION)
     replaced = wait_for_edit(bot, confirmation)
-    assert "Could not delete" in replaced.text and "Flowroute 403" in replaced.text
+    assert replaced.text.startswith(":no_entry_sign: E911 address `1` is still used by numbers, so Flowroute kept "
+                                    "it.") and "(Flowroute 403" in replaced.text
     assert bot.sandbox.e911("1") is not None
     assert bot.store.get_audit()[0]["ok"] == 0
 

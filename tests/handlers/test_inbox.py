@@ -66,7 +66,7 @@ def test_poll_command_relays_and_status_shows_counts_and_unrouted(relay_bot):
     routed = bot.sandbox.inject_message(REMOTE, SEATTLE, "for support")
     bot.sandbox.inject_message(REMOTE, SALES, "nobody subscribed to sales")
     text = reply_text(bot, bot.command("inbox poll"))
-    assert "2 new inbound message(s), 1 queued for Slack, 1 unrouted" in text
+    assert "2 new inbound messages, 1 queued for Slack, 1 unrouted" in text
     bot.slack.wait_for(lambda: posted_ids(bot.slack) == [routed["id"]])
     # Slack has the post a moment before the outbox row is marked delivered: wait for the mark.
     bot.slack.wait_for(lambda: bot.relay.status()["counts"]["delivered"] == 1)

@@ -1,12 +1,13 @@
 """`/flowroute sms|mms|messages ...` end to end through the bot's HTTP endpoint, plus `sms_segments` unit tests."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flowroute_api import sms_segments
 from handlers.messages import MESSAGES_CANCEL_ACTION, MESSAGES_SEND_ACTION
-from tests.helpers.bot import ADMIN, USER, requests_to, shown, texts, wait_for_edit, wait_for_text
+from tests.helpers.bot import ADMIN, OPS, USER, requests_to, shown, texts, wait_for_edit, wait_for_text
 
 OURS = "12065550100"  # seeded account number "Seattle support"
 THEIRS = "14255551234"  # seeded outside number
@@ -75,7 +76,7 @@ def test_sms_confirmation_shows_route_encoding_segments_and_escaped_text(bot):
     assert "<!channel>" not in body
     assert confirmation.ephemeral_to == ADMIN
     send = next(b for b in bot.driver.buttons(confirmation) if b["action_id"] == MESSAGES_SEND_ACTION)
-    assert send["confirm"]["confirm"]["text"] == "Send" and send["style"] == "primary"
+    assert send.get("confirm") is None and send["style"] == "primary"  # the preview is the confirmation
     assert sends(bot) == []  # nothing is sent before the click
 
 
@@ -111,8 +112,9 @@ def test_send_click_sends_once_even_when_double_clicked(make_bot):
     assert attributes == {"from": OURS, "to": THEIRS, "body": "Server maintenance tonight"}
     mdr_id = bot.sandbox.messages("outbound")[-1]["id"]
     assert mdr_id in replaced.text and bot.driver.buttons(replaced) == []
-    announced = wait_for_text(bot, "sent an SMS", ephemeral=False)
-    assert announced.ephemeral_to is None and mdr_id in announced.text and f"<@{ADMIN}>" in announced.text
+    assert "Server maintenance tonight" in texts(replaced.blocks)  # the result, once, where the preview was
+    public = [m for m in bot.slack.messages(OPS, include_ephemeral=False)]
+    assert not any("Server maintenance" in m.text or "sent an SMS" in m.text for m in public)
     row = bot.store.get_audit()[0]
     assert (row["user_id"], row["action"], row["ok"]) == (ADMIN, "sms", 1)
     assert len(bot.store.get_audit()) == 1
@@ -170,7 +172,7 @@ def test_mms_confirmation_lists_media_and_sends_once_with_a_real_boolean(bot):
     body = texts(confirmation.blocks)
     assert "https://example.com/a.jpg" in body and "https://example.com/b.png" in body
     assert "Floor plan &lt;here&gt;" in body
-    assert fields_of(confirmation)["*Media*"] == "2 URL(s)"
+    assert fields_of(confirmation)["*Media*"] == "2 URLs"
     assert sends(bot) == []
 
     bot.sandbox.set_latency(0.3)
@@ -185,8 +187,8 @@ def test_mms_confirmation_lists_media_and_sends_once_with_a_real_boolean(bot):
     assert attributes["media_urls"] == ["https://example.com/a.jpg", "https://example.com/b.png"]
     assert attributes["body"] == "Floor plan <here>"
     assert (attributes["from"], attributes["to"]) == (OURS, THEIRS)
-    assert "MMS" in replaced.text
-    assert wait_for_text(bot, "sent an MMS", ephemeral=False)
+    assert "Sent an MMS" in replaced.text
+    assert not any("sent an MMS" in m.text for m in bot.slack.messages(OPS, include_ephemeral=False))
 
 
 def test_mms_without_text_sends_no_body(bot):
@@ -217,23 +219,38 @@ def test_list_defaults_to_the_last_24_hours(bot):
     assert abs(start - (datetime.now(UTC) - timedelta(hours=24))) < timedelta(minutes=5)
 
 
-def test_list_pages_keep_the_same_window(bot):
+def test_list_pages_keep_the_same_window_newest_first(bot):
     since = (datetime.now(UTC) - timedelta(days=4)).date().isoformat()
     page = shown(bot, bot.command(f"messages list --start {since} --limit 3"))
     first = texts(page.blocks)
-    assert first.count("`mdr2-") == 3 and "Records 1–3" in first
-    seeded = bot.sandbox.messages()
-    assert seeded[0]["id"] in first  # the sandbox answers oldest first
+    assert first.count("`mdr2-") == 3 and "Records 1–3 of " in first and "newest first" in first
+    newest = sorted(bot.sandbox.messages(), key=lambda m: m["attributes"]["timestamp"], reverse=True)
+    assert [m["id"] for m in newest[:3]] == re.findall(r"`(mdr2-[0-9a-f]+)`", first)
     assert "$0.0" in first and (":outbox_tray:" in first or ":inbox_tray:" in first)
     assert [b["text"] for b in bot.driver.buttons(page)] == ["Next"]
 
     bot.driver.click(page, text="Next")
     second_page = wait_for_edit(bot, page)
     second = texts(second_page.blocks)
-    assert seeded[3]["id"] in second and seeded[0]["id"] not in second and "Records 4–6" in second
+    assert [m["id"] for m in newest[3:6]] == re.findall(r"`(mdr2-[0-9a-f]+)`", second) and "Records 4–6" in second
     assert {b["text"] for b in bot.driver.buttons(second_page)} == {"Previous", "Next"}
-    first_query, second_query = (r.query for r in mdr_lists(bot))
-    assert second_query["offset"] == ["3"] and second_query["start_date"] == first_query["start_date"]
+    queries = [r.query for r in mdr_lists(bot)]
+    assert len({q["start_date"][0] for q in queries}) == 1  # the same window on every page
+
+
+def test_list_filters_by_number_direction_and_status(bot):
+    bot.sandbox.inject_message(THEIRS, OURS, "inbound one")
+    since = (datetime.now(UTC) - timedelta(days=4)).date().isoformat()
+    page = texts(shown(bot, bot.command(f"messages list --start {since} --number {THEIRS} --direction inbound "
+                                         "--limit 50")).blocks)
+    assert "(with +1 425-555-1234, inbound)" in page and "inbound one" in page
+    assert ":outbox_tray:" not in page
+    lines = [line for line in page.split("\n") if "`mdr2-" in line]
+    assert lines and all("+1 425-555-1234" in line for line in lines)
+    nothing = bot.reply(bot.command(f"messages list --start {since} --status no-such-status"))
+    assert nothing["text"].startswith("No messages from ") and "status no-such-status" in nothing["text"]
+    bad = bot.command("messages list --direction sideways")
+    assert "`sideways` must be one of inbound, outbound" in bad.json["text"]
 
 
 def test_show_outbound_sms_with_delivery_receipts(bot):
@@ -254,7 +271,8 @@ def test_show_mms_lists_its_media(bot):
 
 def test_show_unknown_record_is_one_readable_line(bot):
     reply = bot.reply(bot.command("messages show mdr2-" + "0" * 32))
-    assert reply["text"].startswith(":warning: Flowroute 404")
+    assert reply["text"].startswith(f":no_entry_sign: Message record `mdr2-{'0' * 32}` is not on your Flowroute "
+                                    "account (Flowroute 404")
 
 
 def test_text_too_long_for_a_button_is_refused_before_anything_is_sent(bot):

@@ -7,7 +7,18 @@ import pytest
 from blocks.text import number_text
 from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
-from tests.helpers.bot import ADMIN, OPS, USER, requests_to, shown, texts, wait_for_edit, wait_for_text, writes
+from tests.helpers.bot import (
+    ADMIN,
+    OPS,
+    USER,
+    requests_to,
+    shown,
+    texts,
+    wait_for_delete,
+    wait_for_edit,
+    wait_for_text,
+    writes,
+)
 
 FOR_SALE = "12065550142"  # seeded: seattle, setup $1.00, $1.25 a month
 FOR_SALE_SF = "14155550123"  # seeded: sanfrancisco, setup $3.50, $2.50 a month
@@ -33,7 +44,7 @@ def test_list_shows_formatted_numbers_and_next_replaces_the_message_in_place(bot
     first = texts(page.blocks)
     assert "+1 206-555-0100" in first and "Seattle support" in first
     assert "+1 206-555-0101" in first and "Seattle sales" in first
-    assert "seattle, WA" in first
+    assert "Seattle, WA" in first
     assert "+1 312-555-0123" not in first
     assert [b["text"] for b in bot.driver.buttons(page)] == ["Next"]
 
@@ -120,10 +131,11 @@ def test_buy_from_search_buys_replaces_the_message_announces_and_audits(bot):
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION, user=ADMIN)
 
     replaced = wait_for_edit(bot, page)
-    assert "bought" in replaced.text and "+1 206-555-0142" in replaced.text
-    assert bot.driver.buttons(replaced) == []
+    assert "Bought *+1 206-555-0142*." in texts(replaced.blocks)  # the private list: the row marked, no costs
+    assert "setup" not in replaced.text
     announced = wait_for_text(bot, "bought *+1 206-555-0142*", ephemeral=False)
     assert announced.ephemeral_to is None and "$1.00 setup, $1.25 a month" in announced.text
+    assert [m.text for m in bot.slack.messages(OPS)].count(announced.text) == 1  # said once
     assert bot.sandbox.account_number(FOR_SALE) is not None
     assert len(requests_to(bot, "POST", f"/v2/numbers/{FOR_SALE}")) == 1
     row = bot.store.get_audit()[0]
@@ -141,7 +153,7 @@ def test_buying_from_a_list_keeps_the_other_offers(bot):
 
     replaced = wait_for_edit(bot, page)
     body = texts(replaced.blocks)
-    assert f"bought *{number_text(offers[1])}*" in body
+    assert f"Bought *{number_text(offers[1])}*" in body
     assert offered(bot, replaced) == [offers[0]]
     assert bot.sandbox.account_number(offers[1]) is not None and bot.sandbox.account_number(offers[0]) is None
 
@@ -171,8 +183,8 @@ def test_buy_command_confirms_the_cost_then_buys_on_click(bot):
     assert writes(bot) == []  # nothing bought before the click
 
     bot.driver.click(confirmation, action_id=NUMBERS_BUY_ACTION)
-    replaced = wait_for_edit(bot, confirmation)
-    assert "bought *+1 415-555-0123*" in replaced.text and bot.driver.buttons(replaced) == []
+    wait_for_delete(bot, confirmation)  # the private question goes; the result is said once, in the channel
+    assert wait_for_text(bot, "bought *+1 415-555-0123*", ephemeral=False).ephemeral_to is None
     assert bot.sandbox.account_number(FOR_SALE_SF) is not None
     assert [(r.method, r.path) for r in writes(bot)] == [("POST", f"/v2/numbers/{FOR_SALE_SF}")]
 
@@ -223,7 +235,8 @@ def test_a_flowroute_refusal_on_buy_is_one_line_and_the_button_still_works(bot):
     bot.sandbox.fail_next(status=422, detail="Insufficient funds.")
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)
     failure = wait_for_text(bot, "Flowroute 422")
-    assert failure.text.startswith(":warning: Flowroute 422") and failure.text.endswith("Insufficient funds.")
+    assert failure.text.startswith(":no_entry_sign: Flowroute refused `numbers buy` for +1 206-555-0142 (Flowroute "
+                                   "422") and failure.text.endswith("Insufficient funds.).")
     assert bot.store.get_audit()[0]["ok"] == 0
 
     bot.driver.click(page, action_id=NUMBERS_BUY_ACTION)
@@ -237,9 +250,9 @@ def test_show_lists_routes_e911_cnam_and_offers_route_and_release_buttons(bot):
     details = shown(bot, bot.command("numbers show 206-555-0100"))
     body = texts(details.blocks)
     assert "+1 206-555-0100" in body and "Seattle support" in body
-    assert "seattle, WA" in body
-    assert "office-pbx (host)" in body and "pbx.example.com:5060" in body  # primary
-    assert "sip-reg (sip-reg)" in body  # failover
+    assert "Seattle, WA" in body
+    assert "*office-pbx* (host `pbx.example.com:5060`)" in body  # primary
+    assert "*sip-reg* (registered SIP device)" in body and "sip-reg (sip-reg)" not in body  # failover
     assert "Seattle HQ: 1218 3rd Ave Suite 600, Seattle WA 98101, US" in body  # as /flowroute e911 shows it
     assert "ACME OPS" in body
     routes = button(bot, details, ROUTES_SET_OPEN_ACTION)
@@ -252,7 +265,8 @@ def test_show_lists_routes_e911_cnam_and_offers_route_and_release_buttons(bot):
 def test_show_unknown_number_is_one_readable_line(bot):
     reply = bot.reply(bot.command(f"numbers show {FOR_SALE}"))
     text = reply["text"]
-    assert text.startswith(":warning: Flowroute 404") and "\n" not in text
+    assert text.startswith(":no_entry_sign: +1 206-555-0142 is not on your Flowroute account (Flowroute 404")
+    assert "\n" not in text
     assert "Traceback" not in text
 
 
@@ -270,9 +284,10 @@ def test_alias_updates_flowroute_tells_the_channel_and_audits(bot):
 
 def test_alias_refused_by_flowroute_is_one_readable_line_and_audited_as_failed(bot):
     bot.sandbox.fail_next(status=422, detail="Alias is too long.")
-    reply = bot.reply(bot.command(f"numbers alias {SPARE} {'x' * 80}"))
+    reply = bot.reply(bot.command(f"numbers alias {SPARE} {'x' * 60}"))
     text = reply["text"]
-    assert text.startswith(":warning: Flowroute 422") and text.endswith("Alias is too long.")
+    assert text.startswith(":no_entry_sign: Flowroute refused the alias for +1 646-555-0199; an alias can be at "
+                           "most 64 characters (Flowroute 422") and text.endswith("Alias is too long.).")
     assert reply["response_type"] == "ephemeral"
     row = bot.store.get_audit()[0]
     assert (row["action"], row["ok"]) == ("numbers alias", 0) and "Alias is too long." in row["result"]
@@ -287,8 +302,7 @@ def test_release_asks_for_confirmation_then_releases_once(bot):
     assert writes(bot) == []
 
     bot.driver.click(confirmation, action_id=NUMBERS_RELEASE_ACTION)
-    replaced = wait_for_edit(bot, confirmation)
-    assert "released *+1 206-555-0100*" in replaced.text and bot.driver.buttons(replaced) == []
+    wait_for_delete(bot, confirmation)
     wait_for_text(bot, "released *+1 206-555-0100*", ephemeral=False)
     assert bot.sandbox.account_number(ON_ACCOUNT) is None
     assert [(r.method, r.path) for r in writes(bot)] == [("DELETE", f"/v2/numbers/{ON_ACCOUNT}")]

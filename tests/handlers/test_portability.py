@@ -38,4 +38,5 @@ def test_flowroute_errors_are_one_readable_line(bot):
     assert failed["text"].startswith(":warning: Flowroute 503")
     bot.sandbox.fail_next(status=422, path_prefix="/v2/portorders", detail="Too many numbers.")
     failed = bot.reply(bot.command("numbers portable 5035550178"))
-    assert failed["text"] == ":warning: Flowroute 422 Unprocessable Entity: Too many numbers."
+    assert failed["text"] == (":no_entry_sign: Flowroute refused `numbers portable` for +1 503-555-0178 "
+                              "(Flowroute 422 Unprocessable Entity: Too many numbers.).")

@@ -74,7 +74,7 @@ def test_list_shows_routes_by_alias_type_and_value_with_next_and_previous(bot):
     assert result.status == 200
     first = shown(bot, result)
     text = texts(first.blocks)
-    assert "*sip-reg* (sip-reg registered SIP device)" in text
+    assert "*sip-reg* (registered SIP device)" in text
     assert "*office-pbx* (host `pbx.example.com:5060`)" in text
     assert "noc-uri" not in text
     assert [b["action_id"] for b in bot.driver.buttons(first)] == [PAGE_NEXT]
@@ -82,8 +82,8 @@ def test_list_shows_routes_by_alias_type_and_value_with_next_and_previous(bot):
     bot.driver.click(first, action_id=PAGE_NEXT)
     second = wait_for_edit(bot, first)
     text = texts(second.blocks)
-    assert "*noc-uri* (uri `sip:noc@example.net`)" in text
-    assert "*forward-to-cell* (number `12065550999`)" in text
+    assert "*noc-uri* (SIP URI `sip:noc@example.net`)" in text
+    assert "*forward-to-cell* (phone number +1 206-555-0999)" in text
     assert "office-pbx" not in text
     assert [b["action_id"] for b in bot.driver.buttons(second)] == [PAGE_PREV]  # routes 0-3: nothing after
 
@@ -106,7 +106,7 @@ def test_list_filters_by_type_and_escapes_flowroute_text(bot):
 # --- routes create, directly -------------------------------------------------------------------------
 
 def test_create_directly_posts_the_route_in_channel_and_audits(bot):
-    result = bot.command("routes create host pbx2.example.com:5061 Backup PBX")
+    result = bot.command('routes create host pbx2.example.com:5061 "Backup PBX"')
     post = bot.reply(result)
     assert post["response_type"] == "in_channel"
     assert "*Backup PBX* (host `pbx2.example.com:5061`)" in post["text"] and "`100`" in post["text"]
@@ -122,7 +122,7 @@ def test_create_directly_posts_the_route_in_channel_and_audits(bot):
 def test_create_directly_without_alias_derives_one_and_says_so(bot):
     result = bot.command("routes create number 206-555-0177")
     post = bot.reply(result)
-    assert "*forward-12065550177* (number `12065550177`)" in post["text"]
+    assert "*forward-12065550177* (phone number +1 206-555-0177)" in post["text"]
     assert "No alias was given" in post["text"]
     assert bot.sandbox.route("100")["alias"] == "forward-12065550177"
 
@@ -138,7 +138,8 @@ def test_create_directly_with_a_bad_value_sends_nothing(bot):
 def test_create_directly_shows_flowroutes_duplicate_alias_refusal(bot):
     result = bot.command("routes create host other.example.com office-pbx")
     post = bot.reply(result)
-    assert post["text"].startswith(":warning: Flowroute 422")
+    assert post["text"].startswith(":no_entry_sign: Flowroute refused `routes create` for route `office-pbx` "
+                                   "(Flowroute 422")
     assert "already exists" in post["text"]
     assert bot.sandbox.route("100") is None
 
@@ -163,7 +164,7 @@ def test_create_form_valid_input_creates_the_route_closes_the_form_and_posts_the
                                         "alias": "ops-uri", "edge_strategy_id": 2}
     post = bot.reply(result)
     assert post["response_type"] == "in_channel"
-    assert "*ops-uri* (uri `sip:ops@example.org`)" in post["text"]
+    assert "*ops-uri* (SIP URI `sip:ops@example.org`)" in post["text"]
     announced = bot.slack.wait_for(lambda: bot.slack.messages("C0AUDIT"), timeout=10)
     assert "routes create" in announced[0].text and "ops-uri" in announced[0].text
 
@@ -172,7 +173,7 @@ def test_create_form_invalid_input_answers_field_errors_and_sends_nothing(bot):
     _, view_id = open_create_form(bot)
     before = len(bot.sandbox.requests)
     answer = submit(bot, view_id, {ROUTES_TYPE_BLOCK: "host", ROUTES_VALUE_BLOCK: "not a host!",
-                                   ROUTES_ALIAS_BLOCK: "   "})
+                                   ROUTES_ALIAS_BLOCK: "x" * 256})
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {ROUTES_VALUE_BLOCK, ROUTES_ALIAS_BLOCK}
     assert "host name or IP" in answer["errors"][ROUTES_VALUE_BLOCK]
@@ -274,7 +275,7 @@ def test_set_form_opens_within_the_trigger_window_with_current_routes_preselecte
     assert number["primary_route"] == "2"
     post = bot.reply(result)
     assert post["response_type"] == "in_channel"
-    assert "primary *noc-uri* (uri)" in post["text"] and "failover *forward-to-cell* (number)" in post["text"]
+    assert "primary *noc-uri* (SIP URI)" in post["text"] and "failover *forward-to-cell* (phone number)" in post["text"]
 
 
 def test_set_form_preselects_no_failover_and_keeps_it_without_a_delete(bot):
@@ -366,14 +367,32 @@ def test_delete_double_click_deletes_once(bot):
     assert len(bot.store.get_audit()) == 1
 
 
-def test_delete_of_a_route_in_use_shows_a_readable_line(bot):
-    confirmation = shown(bot, bot.command("routes delete 1"))
+def test_delete_of_a_route_in_use_names_the_numbers_before_asking(bot):
+    reply = bot.reply(bot.command("routes delete office-pbx"))
+    assert reply["text"].startswith(":no_entry_sign: Route *office-pbx* (host `pbx.example.com:5060`) is still "
+                                    "used by +1 206-555-0100, so Flowroute would refuse")
+    assert "routes set NUMBER" in reply["text"] and "blocks" not in reply  # no Delete button to press
+    assert writes(bot) == [] and bot.sandbox.route("1") is not None
+
+
+def test_delete_of_a_route_used_by_several_numbers_counts_them(bot):
+    bot.flowroute.set_failover_route("13125550123", "1")
+    text = bot.reply(bot.command("routes delete 1"))["text"]
+    assert "still used by 2 numbers (+1 206-555-0100, +1 312-555-0123)" in text
+    assert [w.path for w in writes(bot)] == ["/v2/numbers/13125550123/relationships/failover_route"]
+
+
+def test_delete_of_a_route_taken_into_use_after_the_question_shows_a_readable_line(bot):
+    confirmation = shown(bot, bot.command("routes delete 3"))
+    bot.flowroute.set_primary_route(SEATTLE_SALES, "3")  # someone points a number at it meanwhile
     bot.driver.click(confirmation, action_id=ROUTES_DELETE_ACTION)
     done = wait_for_edit(bot, confirmation)
-    assert done.text.startswith(":warning: Route *office-pbx* is still used by one or more numbers")
+    assert done.text.startswith(":no_entry_sign: Route *forward-to-cell* is still used by one or more numbers, "
+                                "so Flowroute kept it.")
+    assert "(Flowroute 403" in done.text
     assert "Traceback" not in done.text and bot.driver.buttons(done) == []
-    assert bot.sandbox.route("1") is not None
-    assert [r.status for r in writes(bot)] == [403]
+    assert bot.sandbox.route("3") is not None
+    assert [r.status for r in writes(bot)] == [204, 403]
 
 
 def test_delete_refuses_the_builtin_route_and_unknown_routes(bot):
@@ -436,3 +455,46 @@ def test_a_large_account_still_gives_valid_selects_and_lists():
     listing = routes_list_message(many_routes(100), route_type=None, limit=100, offset=0, has_next=True)
     assert blocks_errors(listing["blocks"]) == []
     assert texts(listing["blocks"]).count("route-") == 100
+
+
+# --- check before asking: routes set and routes create ---------------------------------------------------
+
+def test_set_refuses_a_failover_equal_to_the_primary(bot):
+    text = bot.reply(bot.command(f"routes set {SEATTLE_SALES} --primary office-pbx --failover 1"))["text"]
+    assert text == (":no_entry_sign: The failover route must differ from the primary: both would be *office-pbx* "
+                    "(host `pbx.example.com:5060`). Choose another failover, or `--failover none`.")
+    # Only one given: compared with the number's current other route (support: primary 1, failover 0).
+    assert "must differ" in bot.reply(bot.command(f"routes set {SEATTLE_SUPPORT} --failover office-pbx"))["text"]
+    assert "must differ" in bot.reply(bot.command(f"routes set {SEATTLE_SUPPORT} --primary sip-reg"))["text"]
+    assert writes(bot) == []
+
+
+def test_set_form_refuses_a_failover_equal_to_the_primary(bot):
+    _, view_id, _ = open_set_form(bot, SEATTLE_SALES)
+    answer = submit(bot, view_id, {ROUTES_PRIMARY_ACTION: "2", ROUTES_FAILOVER_ACTION: "2"})
+    assert answer["errors"] == {ROUTES_FAILOVER_BLOCK: "The failover must be a different route from the primary "
+                                                       "(or No failover)."}
+    assert writes(bot) == [] and bot.slack.is_view_open(view_id)
+
+
+def test_create_with_unquoted_words_is_refused_with_the_usage_line(bot):
+    result = bot.command("routes create host not a host!! x y")
+    assert result.status == 200
+    assert result.json["text"] == ('Unexpected `host!! x y`: put values with spaces in double quotes.\n'
+                                   'Usage: `/flowroute routes create [TYPE VALUE ["ALIAS"]]`')
+    assert bot.sandbox.requests == []
+
+
+def test_create_takes_a_quoted_alias_and_the_form_names_a_route_without_one_like_the_command(bot):
+    post = bot.reply(bot.command("routes create host pbx3.example.com \u201cFront desk\u201d"))
+    assert "*Front desk* (host `pbx3.example.com`)" in post["text"]
+
+    _, view_id = open_create_form(bot)
+    assert block(bot.slack.views[view_id], ROUTES_ALIAS_BLOCK)["optional"] is True
+    assert submit(bot, view_id, {ROUTES_TYPE_BLOCK: "host", ROUTES_VALUE_BLOCK: "pbx4.example.com:5060",
+                                 ROUTES_ALIAS_BLOCK: ""}) is None
+    post = bot.slack.wait_for(lambda: next((p for p in bot.slack.response_posts() if "pbx4" in p.get("text", "")),
+                                           None), timeout=10)
+    assert "*pbx4-example-com-5060* (host `pbx4.example.com:5060`)" in post["text"]
+    aliases = [r.json["data"]["attributes"]["alias"] for r in bot.sandbox.requests_to("POST", "/v2/routes")]
+    assert aliases == ["Front desk", "pbx4-example-com-5060"]

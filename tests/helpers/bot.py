@@ -100,3 +100,8 @@ def open_form(bot: BotHarness, text: str, callback_id: str, *, user: str = ADMIN
                       if view.get("callback_id") == callback_id and bot.slack.is_view_open(view["id"])), None),
         timeout=10,
     )
+
+
+def wait_for_delete(bot: BotHarness, message):
+    """The message once a response_url post (`delete_original`) has removed it."""
+    return bot.slack.wait_for(lambda: (fresh := bot.slack.message(message.id)).deleted and fresh, timeout=10)

@@ -43,7 +43,7 @@ def test_notes_say_what_was_worth_knowing_and_nothing_otherwise():
     assert sent_notes("sms", "UCS-2", 3, True, 0) == (
         ":information_source: Smart quotes were sent as plain quotes (Flowroute rejects smart quotes); "
         "sent as 3 SMS segments (UCS-2), each charged.")
-    assert "MMS with 2 image(s)" in sent_notes("mms", None, None, False, 2)
+    assert "MMS with 2 images" in sent_notes("mms", None, None, False, 2)
 
 
 def test_a_relay_post_that_starts_a_thread_names_both_numbers_in_its_metadata():

@@ -103,7 +103,7 @@ def test_optouts_list_shows_each_pair_and_filters_by_number(convo_bot):
     body = texts(listing["blocks"])
     assert "+1 206-555-7001 opted out" in body and "replied STOP" in body
     assert "+1 425-555-7002 opted out" in body and "replied CANCEL" in body
-    assert "312-555-0999" not in body and "2 opted-out pair(s)" in body
+    assert "312-555-0999" not in body and "2 opted-out pairs" in body
     only = texts(bot.reply(bot.command(f"optouts list {OTHER_REMOTE}"))["blocks"])
     assert "425-555-7002" in only and "206-555-7001 opted" not in only
     nobody = bot.reply(bot.command("optouts list 13125550999"))
