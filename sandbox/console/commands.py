@@ -197,7 +197,7 @@ def show_home(console, _rest: str) -> None:
 CONSOLE_COMMANDS = {  # name -> (arguments, what it does, how; :quit is the loop's own)
     ":help": ("", "this help", show_help),
     ":channel": ("NAME", "switch channel (no NAME: list them; a new name creates one)", switch_channel),
-    ":user": ("NAME", "act as another user (bob is not an admin; alice is)", switch_user),
+    ":user": ("NAME", "act as another user (alice and dana are admins, bob is not)", switch_user),
     ":sms": ("FROM TO TEXT", "an inbound SMS arrives at the Flowroute sandbox", inbound_sms),
     ":mms": ("FROM TO URL TEXT", "an inbound MMS (URL: the media; comma-separated for several)", inbound_mms),
     ":reply": ("[N] [--image FILE] TEXT", "reply in this channel's newest SMS conversation (bare: list them)",

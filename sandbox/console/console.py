@@ -234,7 +234,7 @@ class Console:
         return [
             bold("flowroute-slack-ops demo") + " — the real bot, a fake Slack and a fake Flowroute, all local.",
             f"  Flowroute sandbox  {stack.sandbox.url}  (seeded account: 5 numbers, routes, E911 addresses)",
-            f"  Slack emulator     {stack.slack.api_url}  (#ops #alerts #audit; users alice, bob)",
+            f"  Slack emulator     {stack.slack.api_url}  (#ops #alerts #audit; users alice and dana (admins), bob)",
             f"  the bot            {stack.server.url()}/slack/events  ({relay})",
             "You are alice (admin) in #ops. Type :help for console commands; Tab completes.",
             "Try:",

@@ -21,7 +21,11 @@ POLL_SECONDS = 5
 # The emulator's seeded workspace (sandbox/slack/emulator.py); `:channel NEW` and `:user NEW` add to these.
 CHANNELS = {"ops": "C0OPS", "alerts": "C0ALERTS", "audit": "C0AUDIT", "random": "C0RANDOM",
             "secret-ops": "G0SECRET", "old": "C0OLD"}
-USERS = {"alice": "U0ADMIN", "bob": "U0BOB"}
+SECOND_ADMIN = "U0DANA"  # dana approves what alice asks for (FLOWROUTE_BOT_APPROVAL below)
+USERS = {"alice": "U0ADMIN", "bob": "U0BOB", "dana": SECOND_ADMIN}
+# Changes that need a second admin in the demo: `:user dana` approves them. Buying stays one-person, so the
+# README's first steps are unchanged.
+DEMO_APPROVAL = "numbers release,routes delete,e911 *,cnam delete"
 
 
 class TrackedExecutor(Executor):
@@ -97,11 +101,13 @@ class DemoStack:
         self._exit.callback(self.sandbox.stop)
         self.slack = SlackEmulator()
         self.slack.start()
+        self.slack.add_user(SECOND_ADMIN, "dana", is_admin=True)
         self._exit.callback(self.slack.stop)
         self.work = TrackedExecutor(ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="flowroute-work"))
         self.bot = LocalBot(
             self.sandbox, self.slack, db_path=os.path.join(workdir, "demo.db"), signing_secret=secrets.token_hex(16),
-            env={"FLOWROUTE_BOT_ADMINS": ADMIN, "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT",
+            env={"FLOWROUTE_BOT_ADMINS": f"{ADMIN},{SECOND_ADMIN}", "FLOWROUTE_BOT_APPROVAL": DEMO_APPROVAL,
+                 "FLOWROUTE_BOT_AUDIT_CHANNEL": "C0AUDIT",
                  "FLOWROUTE_BOT_POLL_SECONDS": str(self.poll_seconds), **callback_env()}, executor=self.work,
         )
         self._exit.callback(self.bot.stop)

@@ -95,3 +95,14 @@ def test_with_callbacks_on_an_inbound_sms_is_posted_without_a_poll(stack):
     assert "the relay posts it as soon as Flowroute's callback reaches it" in out
     stack.slack.wait_for(lambda: any("Via callback" in m.text for m in stack.slack.messages("C0OPS")
                                      if m.source == "api"), timeout=10)
+
+
+def test_two_people_play_an_approval_alice_asks_and_dana_approves(stack):
+    """The demo lists `numbers release` in FLOWROUTE_BOT_APPROVAL: alice's release waits for dana."""
+    out = run_console(stack, "/flowroute numbers release 12065550101\nclick Release\ny\n"
+                             ":user alice\nclick Approve\ny\n"  # her own request: refused
+                             ":user dana\nclick Approve\ny\n")
+    assert "asks to release +1 206-555-0101" in out
+    assert "You cannot approve or reject your own request: another admin has to." in out
+    assert stack.sandbox.account_number("12065550101") is None  # released once dana approved
+    assert out.count("Approved by @dana") >= 1 and "Approved by @alice" not in out
