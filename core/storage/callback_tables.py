@@ -29,16 +29,7 @@ class CallbackTables(Tables):
                 db.execute("UPDATE inbound SET callback_at = coalesce(callback_at, ?) WHERE mdr_id = ?",
                            [now, record["mdr_id"]])
                 return False
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO outbox (mdr_id, channel_id, at, route, created_at) "
-                "VALUES (:mdr_id, :channel_id, :at, :route, :created_at)",
-                [{**row, "created_at": now} for row in outbox],
-            )
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO media (mdr_id, position, file_name, mime_type, size, content, error) "
-                "VALUES (:mdr_id, :position, :file_name, :mime_type, :size, :content, :error)",
-                media,
-            )
+            self._queue(db, outbox, media, now)
         return True
 
     def note_callback(self, mdr_id: str) -> None:

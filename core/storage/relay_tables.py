@@ -40,16 +40,7 @@ class RelayTables(Tables):
                 [{**record, "seen_at": now} for record in records],
             )
             added = db.conn.total_changes - before
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO outbox (mdr_id, channel_id, at, route, created_at) "
-                "VALUES (:mdr_id, :channel_id, :at, :route, :created_at)",
-                [{**row, "created_at": now} for row in outbox],
-            )
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO media (mdr_id, position, file_name, mime_type, size, content, error) "
-                "VALUES (:mdr_id, :position, :file_name, :mime_type, :size, :content, :error)",
-                media,
-            )
+            self._queue(db, outbox, media, now)
         return added
 
     def save_recovered(self, posts: list[dict]) -> None:

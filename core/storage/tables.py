@@ -42,3 +42,17 @@ class Tables:
     def _execute(self, sql: str, params: list) -> int:
         with self.db() as db:
             return db.execute(sql, params).rowcount
+
+    @staticmethod
+    def _queue(db, outbox: list[dict], media: list[dict], now: str) -> None:
+        """Inside the caller's transaction: the record's outbox rows and its media, each once."""
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO outbox (mdr_id, channel_id, at, route, created_at) "
+            "VALUES (:mdr_id, :channel_id, :at, :route, :created_at)",
+            [{**row, "created_at": now} for row in outbox],
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO media (mdr_id, position, file_name, mime_type, size, content, error) "
+            "VALUES (:mdr_id, :position, :file_name, :mime_type, :size, :content, :error)",
+            media,
+        )
