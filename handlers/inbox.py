@@ -40,11 +40,11 @@ def register(app: App, deps: Deps) -> dict[str, Command]:
 
 def inbox_subscribe_command(ctx: CommandContext) -> None:
     number, channel_id = ctx.args["NUMBER"], ctx.args["CHANNEL"]
-    check_channel(ctx.deps, channel_id)
+    name = check_channel(ctx.deps, channel_id)
     if number != "all":
         check_number(ctx.deps, number)
     added = ctx.deps.store.save_subscription(number, channel_id, ctx.user_id)
-    target = f"{subscription_label(number)} → {channel_id}"
+    target = f"{subscription_label(number)} → {channel_label(ctx.deps, channel_id, name)}"
     ctx.deps.audit.record(ctx.user_id, "inbox subscribe", target, ok=True,
                           result="subscribed" if added else "already subscribed")
     if not added:
@@ -64,7 +64,8 @@ def inbox_unsubscribe_command(ctx: CommandContext) -> None:
         raise UserError(f"There is no subscription for {subscription_label(number)}{where}.")
     ctx.deps.store.delete_subscriptions(number, channel_id)
     for channel in channels:
-        ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe", f"{subscription_label(number)} → {channel}",
+        ctx.deps.audit.record(ctx.user_id, "inbox unsubscribe",
+                              f"{subscription_label(number)} → {channel_label(ctx.deps, channel)}",
                               ok=True, result="unsubscribed")
         announce(ctx.deps, "unsubscribe", number, channel, ctx.user_id)
     listed = ", ".join(f"{channel_text(channel)}" for channel in channels)
@@ -85,14 +86,25 @@ def inbox_poll_command(ctx: CommandContext) -> None:
     ctx.respond(text=f":arrows_counterclockwise: Polled Flowroute: {result.summary()}.")
 
 
-def check_channel(deps: Deps, channel_id: str) -> None:
-    """Refuse channels the bot cannot post in, with what to do about it."""
+def channel_label(deps: Deps, channel_id: str, name: str | None = None) -> str:
+    """`#name` for audit lines, which are plain text (a `<#C…>` mention would be escaped there); the id when
+    Slack will not describe the channel."""
+    if name is None:
+        try:
+            name = deps.slack.conversations_info(channel=channel_id)["channel"].get("name")
+        except SlackApiError:
+            name = None
+    return f"#{name}" if name else channel_id
+
+
+def check_channel(deps: Deps, channel_id: str) -> str | None:
+    """Refuse channels the bot cannot post in, with what to do about it; returns the channel's name."""
     try:
         info = deps.slack.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
         if error.response.get("error") in CANNOT_CHECK:
             log.warning("Cannot check channel %s (%s); subscribing anyway", channel_id, error.response.get("error"))
-            return
+            return None
         if error.response.get("error") == "channel_not_found":
             raise UserError(
                 f":warning: I can't see {channel_text(channel_id)}. If it is a private channel, invite me there first "
@@ -107,6 +119,7 @@ def check_channel(deps: Deps, channel_id: str) -> None:
             f":warning: I'm not a member of the {kind} {channel_text(channel_id)}, so I can't post there. "
             f"Invite me (`/invite` {_me(deps)}), then subscribe again."
         )
+    return info.get("name")
 
 
 def _me(deps: Deps) -> str:

@@ -11,6 +11,7 @@ from core.work import in_background
 from flowroute_api import attributes
 from handlers.cnam import cnam_summary
 from handlers.e911.show import address_line
+from handlers.inbox import announce, channel_label
 from handlers.numbers.buy import _act_on_number, post_once
 from handlers.numbers.ids import NUMBER_BLOCK, NUMBERS_RELEASE_ACTION
 from handlers.numbers.lists import _place
@@ -138,8 +139,9 @@ def numbers_release_work(deps: Deps, body: dict, action: dict, respond) -> None:
     if channels:
         deps.store.delete_subscriptions(number)
         for channel in channels:
-            deps.audit.record(user_id, "inbox unsubscribe", f"{number_text(number)} → {channel}", ok=True,
-                              result="released with the number")
+            deps.audit.record(user_id, "inbox unsubscribe", f"{number_text(number)} → {channel_label(deps, channel)}",
+                              ok=True, result="released with the number")
+            announce(deps, "unsubscribe", number, channel, user_id)  # what a rebuilt database replays
         done += f" Its inbox {'subscription' if len(channels) == 1 else 'subscriptions'} in " \
                 f"{', '.join(channel_text(c) for c in channels)} {'was' if len(channels) == 1 else 'were'} removed."
     post_once(respond, done)

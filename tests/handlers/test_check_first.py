@@ -7,6 +7,7 @@ End to end: signed Slack requests to the real bot, the Flowroute sandbox and the
 from handlers.e911.ids import E911_CONFIRM_ACTION
 from handlers.numbers.ids import NUMBERS_BUY_ACTION, NUMBERS_RELEASE_ACTION
 from handlers.routes.ids import ROUTES_SET_OPEN_ACTION
+from relay.posts import SUBSCRIPTION_EVENT
 from tests.helpers.bot import ADMIN, USER, shown, texts, wait_for_edit, wait_for_text, writes
 
 NO_E911 = "12065550101"  # seeded: Seattle sales, no E911 address
@@ -40,9 +41,14 @@ def test_release_names_the_channels_that_lose_their_subscription_and_removes_the
     assert "Its inbox subscriptions in <#C0ALERTS>, <#C0OPS> were removed." in done.text
     assert [(s["number"], s["channel_id"]) for s in bot.store.get_subscriptions()] == [("all", "C0OPS")]
     actions = sorted((e["action"], e["target"]) for e in bot.store.get_audit())
-    assert actions == [("inbox unsubscribe", "+1 646-555-0199 → C0ALERTS"),
-                       ("inbox unsubscribe", "+1 646-555-0199 → C0OPS"),
+    assert actions == [("inbox unsubscribe", "+1 646-555-0199 → #alerts"),
+                       ("inbox unsubscribe", "+1 646-555-0199 → #ops"),
                        ("numbers release", "+1 646-555-0199")]
+    # Each channel is told, with the metadata a rebuilt database replays (no subscription comes back).
+    for channel in ("C0ALERTS", "C0OPS"):
+        told = [m.metadata["event_payload"] for m in bot.slack.messages(channel, include_ephemeral=False)
+                if (m.metadata or {}).get("event_type") == SUBSCRIPTION_EVENT]
+        assert told == [{"action": "unsubscribe", "number": "16465550199", "channel_id": channel}]
 
 
 def test_release_of_a_number_without_subscriptions_says_nothing_about_channels(bot):

@@ -36,6 +36,10 @@ def test_subscribe_list_unsubscribe_are_audited_and_announced_with_metadata(rela
     assert actions.count(("inbox subscribe", ADMIN)) == 3 and ("inbox unsubscribe", ADMIN) in actions
     audit_posts = bot.slack.wait_for(lambda: [m for m in bot.slack.messages("C0AUDIT") if "inbox" in m.text])
     assert audit_posts
+    # Audit lines name channels as people see them, `#alerts`, not by id (one format everywhere).
+    targets = [row["target"] for row in bot.store.get_audit()]
+    assert "+1 206-555-0100 → #alerts" in targets and "all numbers → #ops" in targets
+    assert not any("C0ALERTS" in target or "C0OPS" in target for target in targets)
 
 
 def test_non_admins_cannot_change_subscriptions_but_can_read(relay_bot):
