@@ -31,6 +31,14 @@ class CommandSpec:
     write: bool = False
 
 
+PAGE_OPTIONS = {"limit": "limit", "offset": "offset"}  # what every list command takes
+
+
+def command_spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
+    """One row of the `/flowroute` command table (handlers/parser.py and handlers/parser_more.py)."""
+    return CommandSpec(key, usage, summary, tuple(args), dict(options or {}), write)
+
+
 @dataclass(frozen=True)
 class ParsedCommand:
     spec: CommandSpec

@@ -10,7 +10,9 @@ import html
 import re
 from dataclasses import dataclass
 
+from core.commands import PAGE_OPTIONS as PAGE
 from core.commands import Arg, CommandSpec, ParsedCommand
+from core.commands import command_spec as _spec
 from core.errors import UsageError
 from flowroute_api import InvalidNumberError, normalize_number
 from handlers.parser_kinds import (
@@ -21,12 +23,6 @@ from handlers.parser_kinds import (
 from handlers.parser_more import MORE_COMMANDS
 from handlers.suggestions import suggestion
 
-
-def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
-    return CommandSpec(key, usage, summary, tuple(args), dict(options or {}), write)
-
-
-PAGE = {"limit": "limit", "offset": "offset"}
 NUMBER_FILTERS = {"starts_with": "digits", "contains": "digits", "ends_with": "digits"}
 
 COMMANDS: dict[str, CommandSpec] = {

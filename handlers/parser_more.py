@@ -6,15 +6,12 @@ file small.
 
 from __future__ import annotations
 
-from core.commands import Arg, CommandSpec
+from core.commands import PAGE_OPTIONS as PAGE
+from core.commands import Arg
+from core.commands import command_spec as _spec
 from flowroute_api import InvalidNumberError, normalize_number
 
 MAX_NUMBERS_AT_ONCE = 50  # numbers portable: one line each
-PAGE = {"limit": "limit", "offset": "offset"}
-
-
-def _spec(key, usage, summary, args=(), options=None, write=False) -> CommandSpec:
-    return CommandSpec(key, usage, summary, tuple(args), dict(options or {}), write)
 
 
 MORE_COMMANDS = [
