@@ -8,10 +8,9 @@ import pytest
 import requests
 
 from flowroute_api import DeliveryReceipt, InboundMms, InboundSms, parse_callback
-from sandbox.flowroute import FlowrouteSandbox
 from sandbox.loopback import LoopbackServer
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
-ACCESS_KEY, SECRET_KEY = "cb-access", "cb-secret"
 OURS, REMOTE = "12065550100", "12065559876"
 
 
@@ -51,14 +50,9 @@ class Receiver:
 
 
 @pytest.fixture
-def sandbox():
-    server = FlowrouteSandbox(ACCESS_KEY, SECRET_KEY)
-    server.start()
-    server.callbacks.set_faults(retry_interval=0.05)
-    try:
-        yield server
-    finally:
-        server.stop()
+def sandbox(flowroute_sandbox):
+    flowroute_sandbox.callbacks.set_faults(retry_interval=0.05)
+    return flowroute_sandbox
 
 
 @pytest.fixture

@@ -3,25 +3,12 @@ shapes where Flowroute's own SDKs disagree, booleans as strings and numbers as J
 
 import json
 
-import pytest
 import requests
 
-from sandbox.flowroute import FlowrouteSandbox
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
-ACCESS_KEY = "liberal-test-access"
-SECRET_KEY = "liberal-test-secret"
 SDK_JSON_API = {"accept": "application/vnd.api+json", "content-type": "application/vnd.api+json; charset=utf-8",
                 "user-agent": "Flowroute SDK v3.0"}
-
-
-@pytest.fixture
-def sandbox():
-    server = FlowrouteSandbox(ACCESS_KEY, SECRET_KEY)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def call(sandbox, method, path, *, body=None, headers=None):

@@ -8,9 +8,8 @@ import pytest
 import requests
 
 from sandbox.flowroute import FlowrouteSandbox
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
-ACCESS_KEY = "sandbox-test-access"
-SECRET_KEY = "sandbox-test-secret"
 GOOD_ADDRESS = {
     "label": "Office",
     "first_name": "Ada",
@@ -22,16 +21,6 @@ GOOD_ADDRESS = {
     "country": "US",
     "zip": "98101",
 }
-
-
-@pytest.fixture
-def sandbox():
-    server = FlowrouteSandbox(ACCESS_KEY, SECRET_KEY)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

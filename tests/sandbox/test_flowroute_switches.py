@@ -6,21 +6,10 @@ import time
 import pytest
 import requests
 
-from sandbox.flowroute import DEFAULT_BEHAVIOUR, FlowrouteSandbox
+from sandbox.flowroute import DEFAULT_BEHAVIOUR
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
-ACCESS_KEY = "switch-test-access"
-SECRET_KEY = "switch-test-secret"
 WINDOW = {"start_date": "2001-01-01T00:00:00Z", "end_date": "2001-01-02T00:00:00Z"}
-
-
-@pytest.fixture
-def sandbox():
-    server = FlowrouteSandbox(ACCESS_KEY, SECRET_KEY)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
