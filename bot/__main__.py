@@ -58,7 +58,7 @@ def run_bot() -> int:
 
 def _serve(settings) -> int:
     """HTTP server first (/healthz says why not ready), then the checks, then Slack and the scheduler."""
-    from bot.app import build_deps, close_deps, shutdown
+    from bot.app import build_deps, close_deps, freeze_startup_heap, shutdown
     from bot.callbacks import callback_endpoint
     from bot.health import Health
     from bot.scheduler import new_scheduler
@@ -85,6 +85,7 @@ def _serve(settings) -> int:
         process = _build_process(settings, deps, scheduler, health, stopping)
         if process is None:
             return 0  # stopped while waiting
+        freeze_startup_heap()
         if settings.socket_mode:
             return _run_socket_mode(process, settings, gate, stopping)
         gate.open(process.app, deps.conversations.serve_media, callbacks=callback_endpoint(deps))

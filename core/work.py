@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -11,6 +12,23 @@ from core.deps import Deps
 from core.errors import Reply, run_guarded
 
 FLOWROUTE_WAIT_SECONDS = 2.0  # what a modal submission may spend on Flowroute inside Slack's 3 s
+
+
+def started_pool(workers: int, name: str) -> ThreadPoolExecutor:
+    """A thread pool whose `workers` threads are all running before it is returned.
+
+    ThreadPoolExecutor starts its threads lazily, one per submit() while none is idle, and it starts each one
+    while holding a lock that every pool in the process shares (`_global_shutdown_lock` in
+    concurrent/futures/thread.py). On a busy interpreter a thread start takes milliseconds, so during the
+    first burst after start-up every submit, Bolt's acks included, queued behind thread starts. Started here,
+    a submit is a queue put.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    all_running = threading.Barrier(workers + 1, timeout=60)
+    for _ in range(workers):
+        pool.submit(all_running.wait)  # no thread is idle until all have arrived, so each submit starts one
+    all_running.wait()
+    return pool
 
 
 def in_background(deps: Deps, reply: Reply, fn: Callable, *args, **kwargs) -> None:

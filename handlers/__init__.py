@@ -44,9 +44,11 @@ AREAS = (help, audit, numbers, routes, messages, e911, inbox, inbox_callbacks, c
 
 def register(app: App, deps: Deps) -> dict[str, Command]:
     commands: dict[str, Command] = {}
+    # Bolt tries listeners in registration order, running each one's matchers; the slash command comes
+    # first so that a command's ack does not first run the matchers of every button and form.
+    app.command(SLASH_COMMAND)(_command_listener(deps, commands))
     for area in AREAS:
         commands.update(area.register(app, deps))
-    app.command(SLASH_COMMAND)(_command_listener(deps, commands))
     app.action(re.compile(f"^{PAGE_ACTION}_"))(_page_listener(deps, commands))
     app.error(_error_handler)
     return commands
