@@ -2,6 +2,8 @@
 
 import base64
 import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -84,3 +86,55 @@ def test_secrets_never_reach_logs_or_error_text(client, sandbox, caplog):
             assert secret not in str(error)
             assert secret not in repr(error)
             assert secret not in repr(vars(error))
+
+
+class _RecordingProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy that answers every request itself and notes the absolute URL it was asked for."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.server.asked.append(self.path)
+        body = b'{"data": [], "links": {}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.api+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    server.asked = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_environments_proxy_is_used_though_read_only_once(sandbox, proxy, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox.url) as api:
+        monkeypatch.delenv("HTTP_PROXY")  # read at construction: a later change does not matter
+        api.list_area_codes()
+    assert proxy.asked == [f"{sandbox.url}/v2/numbers/available/areacodes"]
+    assert sandbox.requests == []
+
+
+def test_no_proxy_for_flowroutes_host_goes_direct(sandbox, proxy, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox.url) as api:
+        api.list_area_codes()
+    assert proxy.asked == [] and len(sandbox.requests) == 1
+
+
+def test_a_ca_bundle_from_the_environment_is_kept(sandbox, monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=sandbox.url) as api:
+        assert api._session.verify == str(tmp_path / "ca.pem")
