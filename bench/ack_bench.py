@@ -1,8 +1,10 @@
 """Ack and result latency under load: signed slash commands while Flowroute is slow.
 
 The sandbox adds 1 s of latency to every Flowroute call. The bot runs as its own process (`python -m bot`,
-as in production) so that the senders, the sandbox and the emulator do not share its interpreter;
-`--in-process` runs it in this process instead (as the tests do). For each command we measure the time until
+as in production) and so does the Flowroute sandbox (`python -m sandbox.flowroute`; Flowroute is never on
+the bot's machine), so that neither shares an interpreter with the senders and the Slack emulator; with the
+sandbox in this process, its thread per Flowroute call held up the senders and counted as ack time.
+`--in-process` runs the bot and the sandbox in this process instead (as the tests do). For each command we measure the time until
 the bot's HTTP response (the ack Slack waits for, 3 s limit) and the time until the result reaches the
 response_url. The ack must not wait for Flowroute.
 
@@ -42,13 +44,51 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "numbers list"
 
 
+class SandboxProcess:
+    """`python -m sandbox.flowroute` on a free loopback port; latency is set through its control endpoint."""
+
+    access_key, secret_key = "bench-ak", "bench-sk"
+
+    def __init__(self):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.flowroute", "--port", str(port), "--access-key", self.access_key,
+             "--secret-key", self.secret_key], cwd=ROOT, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the Flowroute sandbox did not start")
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        try:
+            return requests.get(self.url + "/sandbox/behaviour", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def set_latency(self, seconds: float) -> None:
+        requests.post(self.url + "/sandbox/latency", json={"seconds": seconds}, timeout=5).raise_for_status()
+
+    def __enter__(self) -> SandboxProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class BotProcess:
     """`python -m bot` on a free loopback port, with the same commands and replies as BotHarness."""
 
-    def __init__(self, db_path: Path, sandbox: FlowrouteSandbox, slack: SlackEmulator):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+    def __init__(self, db_path: Path, sandbox: SandboxProcess, slack: SlackEmulator):
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FLOWROUTE_", "FR_"))}
         env.update(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.api_url,
                    FLOWROUTE_ACCESS_KEY=sandbox.access_key, FLOWROUTE_SECRET_KEY=sandbox.secret_key,
@@ -127,11 +167,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument("--burst", action="store_true", help="send all commands as fast as the senders can")
-    parser.add_argument("--in-process", action="store_true", help="run the bot in this process, as the tests do")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the bot and the Flowroute sandbox in this process, as the tests do")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, FlowrouteSandbox("bench-ak", "bench-sk") as sandbox, \
-            SlackEmulator() as slack:
+    sandbox = FlowrouteSandbox(SandboxProcess.access_key, SandboxProcess.secret_key) if args.in_process \
+        else SandboxProcess()
+    with tempfile.TemporaryDirectory() as tmp, sandbox, SlackEmulator() as slack:
         bot = (BotHarness if args.in_process else BotProcess)(Path(tmp) / "bench.db", sandbox, slack)
         try:
             sandbox.set_latency(args.latency)
@@ -149,7 +191,8 @@ def main() -> None:
     acks = [ack for ack, _, _ in samples]
     results = [done for _, done, _ in samples]
     statuses = {status for _, _, status in samples}
-    mode = ("burst" if args.burst else "paced") + (", bot in process" if args.in_process else ", bot as a process")
+    mode = ("burst" if args.burst else "paced") + (
+        ", bot and sandbox in process" if args.in_process else ", bot and sandbox as processes")
     print(f"{mode}: {args.commands} x /flowroute {COMMAND} from {args.concurrency} senders, "
           f"Flowroute latency {args.latency:.1f} s")
     print(f"ack HTTP statuses: {sorted(statuses)}")
