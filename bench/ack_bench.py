@@ -4,9 +4,10 @@ The sandbox adds 1 s of latency to every Flowroute call. The bot runs as its own
 as in production) and so does the Flowroute sandbox (`python -m sandbox.flowroute`; Flowroute is never on
 the bot's machine), so that neither shares an interpreter with the senders and the Slack emulator; with the
 sandbox in this process, its thread per Flowroute call held up the senders and counted as ack time.
-`--in-process` runs the bot and the sandbox in this process instead (as the tests do). For each command we measure the time until
-the bot's HTTP response (the ack Slack waits for, 3 s limit) and the time until the result reaches the
-response_url. The ack must not wait for Flowroute.
+`--in-process` runs the bot and the sandbox in this process instead (as the tests do).
+
+For each command we measure the time until the bot's HTTP response (the ack Slack waits for, 3 s limit)
+and the time until the result reaches the response_url. The ack must not wait for Flowroute.
 
 Two modes:
   default   each of --concurrency senders sends a command and waits for its result before the next
