@@ -25,6 +25,7 @@ run: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/client_bench.py
 	$(PY) bench/ack_bench.py
+	$(PY) bench/ack_bench.py --burst --commands 200 --concurrency 20 --latency 1.0
 	$(PY) bench/relay_bench.py
 	$(PY) bench/report_bench.py
 	$(PY) bench/inbound_latency.py
