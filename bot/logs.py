@@ -30,16 +30,16 @@ class QueueDepthNotes(logging.Filter):
         self._held = self._deepest = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
+        args = record.args if isinstance(record.args, tuple) else ()
+        depth = args[0] if args and isinstance(args[0], int) else 0
         with self._lock:
             now = self._clock()
             if self._next_at is not None and now < self._next_at:
-                self._held += 1
-                self._deepest = max(self._deepest, depth if isinstance(depth, int) else 0)
+                self._held, self._deepest = self._held + 1, max(self._deepest, depth)
                 return False
             if self._held:
                 record.msg = f"{record.msg} ({self._held} more such lines held back, deepest %d)"
-                record.args = (depth, max(self._deepest, depth if isinstance(depth, int) else 0))
+                record.args = (*args, max(self._deepest, depth))
             self._next_at, self._held, self._deepest = now + self._interval, 0, 0
             return True
 

@@ -119,7 +119,7 @@ class FlowrouteClient(NumbersMixin, RoutesMixin, MessagesMixin, E911Mixin, CnamM
 
 
 def _session_for(base_url: str) -> requests.Session:
-    """Our own session, with the environment's proxy and CA-bundle settings read once, at start-up.
+    """Our own session, with the environment's proxy and CA-bundle settings read once, when the client is made.
 
     With `trust_env` on, requests reads the proxy variables again for every request
     (Session.merge_environment_settings): measured with py-spy under a burst of commands, that and the
