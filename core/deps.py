@@ -64,10 +64,17 @@ class Caches:
     month_tally: Cached[MdrTally] = field(default_factory=lambda: Cached(HOME_CACHE_SECONDS))
     # users who opened the App Home since the start -> the app's DM with them (from app_home_opened)
     home_viewers: dict[str, str | None] = field(default_factory=dict)
+    _home_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _home_locks_guard: threading.Lock = field(default_factory=threading.Lock)
 
     def clear_home(self) -> None:
         self.account_numbers.clear()
         self.month_tally.clear()
+
+    def home_lock(self, user_id: str) -> threading.Lock:
+        """One lock per viewer, so that their Home is read and published one publish at a time."""
+        with self._home_locks_guard:
+            return self._home_locks.setdefault(user_id, threading.Lock())
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,14 @@ def refresh_after_write(deps: Deps, user_id: str) -> None:
 
 
 def publish_home(deps: Deps, user_id: str, dm_channel: str | None) -> None:
-    deps.slack.views_publish(user_id=user_id, view=home_view(home_data(deps, user_id, dm_channel)))
+    """Publish the viewer's Home. They count as a viewer first, so a write made while this runs republishes.
+
+    Publishes for one viewer run one at a time, each reading its data under the lock: two that overlap (an
+    open, then a write) can no longer finish in the wrong order and leave the older view showing.
+    """
     deps.caches.home_viewers[user_id] = dm_channel
+    with deps.caches.home_lock(user_id):
+        deps.slack.views_publish(user_id=user_id, view=home_view(home_data(deps, user_id, dm_channel)))
 
 
 def home_data(deps: Deps, user_id: str, dm_channel: str | None = None) -> HomeData:

@@ -136,3 +136,37 @@ def test_the_home_says_whether_callbacks_are_on_and_when_the_last_came(make_bot)
     bot.slack.wait_for(lambda: bot.relay.callback_status()["last_at"], timeout=10)
     open_home(bot)
     home_says("*Callbacks:* on, last ")
+
+
+
+def test_two_publishes_for_one_viewer_cannot_finish_in_the_wrong_order(make_bot, monkeypatch):
+    """`inbox callbacks on` republishes once per Flowroute URL it sets, then once when callbacks are on: the
+    first of those, holding data read before the change, must not be the one left showing."""
+    import threading
+
+    from handlers import home
+    from relay.callbacks import CALLBACKS_ON
+    from tests.helpers.callbacks import start_callback_bot
+
+    bot = start_callback_bot(make_bot, turn_on=False)
+    real_home_data, release, read_first = home.home_data, threading.Event(), threading.Event()
+
+    def first_one_held(deps, user_id, dm_channel=None):
+        data = real_home_data(deps, user_id, dm_channel)
+        if not read_first.is_set():
+            read_first.set()
+            release.wait(timeout=10)  # held after reading: "callbacks off"
+        return data
+
+    monkeypatch.setattr(home, "home_data", first_one_held)
+    earlier = threading.Thread(target=home.publish_home, args=(bot.deps, ADMIN, None))
+    earlier.start()
+    assert read_first.wait(timeout=10)
+    bot.store.save_state(CALLBACKS_ON, {"at": "2026-12-01T12:00:00Z", "by": ADMIN})
+    later = threading.Thread(target=home.publish_home, args=(bot.deps, ADMIN, None))
+    later.start()
+    later.join(timeout=1)  # before the fix it published at once; now it waits for the earlier one
+    release.set()
+    earlier.join(timeout=10)
+    later.join(timeout=10)
+    assert "*Callbacks:* on, none received yet" in texts(bot.slack.home_view(ADMIN)["blocks"])
