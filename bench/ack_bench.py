@@ -24,7 +24,6 @@ import argparse
 import gc
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ import requests  # noqa: E402
 
 from sandbox.flowroute import FlowrouteSandbox  # noqa: E402
 from sandbox.slack import SlackDriver, SlackEmulator  # noqa: E402
-from tests.helpers.bot import ADMIN, OPS, SIGNING_SECRET, BotHarness  # noqa: E402
+from tests.helpers.bot import ADMIN, OPS, SIGNING_SECRET, BotHarness, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "numbers list"
@@ -77,12 +76,6 @@ class SandboxProcess:
     def __exit__(self, *exc_info) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class BotProcess:

@@ -14,7 +14,6 @@ Messages are spaced by --gap so Slack's one-post-per-second pacing per channel i
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
@@ -27,16 +26,11 @@ from relay.posts import RELAY_EVENT  # noqa: E402
 from sandbox.flowroute import FlowrouteSandbox  # noqa: E402
 from sandbox.slack import SlackEmulator  # noqa: E402
 from sandbox.stack import LocalBot  # noqa: E402
+from tests.helpers.bot import free_port  # noqa: E402
 
 ADMIN, OURS, REMOTE = "U0ADMIN", "12065550100", "12065559876"
 TOKEN = "bench-callback-token-0123456789abcdefghij"
 SECRET = "bench-signing-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_bot(sandbox, emulator, directory: str, name: str, channel: str, poll_seconds: int, callbacks: bool):

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers.bot import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -21,12 +21,6 @@ def clean_env(**values) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FLOWROUTE_", "FR_", "LOG_"))}
     env.update(PYTHONPATH=str(ROOT), **values)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_missing_settings_stop_start_up_with_one_line_naming_them(tmp_path):

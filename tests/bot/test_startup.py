@@ -13,8 +13,9 @@ import requests
 
 from sandbox.flowroute import FlowrouteSandbox
 from sandbox.slack import SlackEmulator
-from tests.bot.test_main import clean_env, free_port
+from tests.bot.test_main import clean_env
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers.bot import free_port
 
 SIGNING_SECRET = "s3cret-signing"
 FAST_RETRY = "0.05,0.2"  # FLOWROUTE_BOT_STARTUP_BACKOFF: first retry and longest wait, in seconds

@@ -1,12 +1,12 @@
 """Retry policy against the sandbox's fault injection: what is repeated, what never is, and waits."""
 
-import socket
 import time
 
 import pytest
 
 from flowroute_api import FlowrouteClient, FlowrouteConnectionError, RateLimitError, ServerError
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers.bot import free_port
 
 DEADLINE_SECONDS = 5.0
 
@@ -147,17 +147,11 @@ def test_put_and_delete_are_retried_after_500(client, sandbox, call, method, pat
     assert _statuses(sandbox, method, path) == [500, 204]
 
 
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     "call", [lambda api: api.list_numbers(), lambda api: api.send_sms("12065550100", "12065559876", "x")]
 )
 def test_closed_port_raises_connection_error(call):
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=url, backoff_factor=0.01) as api:
         with pytest.raises(FlowrouteConnectionError) as caught:
             call(api)

@@ -6,6 +6,8 @@ reaches the emulator, the response_url receiver and the sandbox.
 
 from __future__ import annotations
 
+import socket
+
 from flowroute_api import FlowrouteClient
 from sandbox.stack import LocalBot
 
@@ -13,6 +15,13 @@ SIGNING_SECRET = "test-signing-secret"
 ADMIN = "U0ADMIN"
 USER = "U0BOB"
 OPS = "C0OPS"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now: for a process to bind, or to be refused on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class BotHarness(LocalBot):

@@ -1,18 +1,10 @@
 """Callback test helpers: a bot whose callback URL the sandbox can reach, and callbacks turned on for real."""
 
-import socket
-
-from tests.helpers.bot import ADMIN, OPS
+from tests.helpers.bot import ADMIN, OPS, free_port
 from tests.helpers.relay import fast_config
 
 TOKEN = "cb-token-0123456789-abcdefghijklmnopqrstuvwxyz"  # 47 characters
 CALLBACKS_PATH = "/flowroute/callbacks/"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def callback_env(port: int, **env) -> dict:

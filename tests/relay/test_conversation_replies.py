@@ -1,12 +1,10 @@
 """A reply typed in a conversation thread goes out as an SMS from our number to the customer, at most once,
 only for allowed people, with what happened shown in the thread."""
 
-import socket
-
 from flowroute_api import FlowrouteClient
 from relay.conversations import ACCEPTED_REACTION, DELIVERED_REACTION
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers.bot import ADMIN, USER
+from tests.helpers.bot import ADMIN, USER, free_port
 from tests.helpers.conversations import (
     CHANNEL,
     REMOTE,
@@ -118,9 +116,7 @@ def test_when_flowroute_fails_mid_send_the_thread_says_it_may_have_gone_and_noth
 def test_when_flowroute_cannot_be_reached_the_thread_says_the_reply_was_not_sent(convo_bot):
     bot = convo_bot()
     post = relay_in(bot, "Hello")
-    with socket.socket() as probe:  # a port nothing listens on: every connection is refused
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = free_port()  # a port nothing listens on: every connection is refused
     service = bot.conversations
     service.flowroute = FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url=f"http://127.0.0.1:{closed}",
                                         backoff_factor=0.01)

@@ -3,7 +3,6 @@ no duplicate. The bot runs as a real subprocess against the in-test sandbox and 
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,16 +13,10 @@ from core.storage import Store
 from relay.posts import RELAY_EVENT
 from relay.recover import STARTED
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers.bot import SIGNING_SECRET
+from tests.helpers.bot import SIGNING_SECRET, free_port
 from tests.helpers.relay import CHICAGO, REMOTE, SALES, SEATTLE, posted_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class KillOnPost:

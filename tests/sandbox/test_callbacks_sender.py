@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -26,6 +25,7 @@ from sandbox.callbacks import (
 )
 from sandbox.flowroute import mdr_record
 from sandbox.loopback import LoopbackServer
+from tests.helpers.bot import free_port
 
 TINY = 0.05  # the retry interval in these tests, seconds
 OURS, REMOTE = "12065550100", "14255551234"
@@ -127,10 +127,7 @@ def gaps(hits: list[Hit]) -> list[float]:
 
 
 def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/cb"
+    return f"http://127.0.0.1:{free_port()}/cb"
 
 
 # --- how it POSTs --------------------------------------------------------------------------------------
